@@ -1,0 +1,54 @@
+# Two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi
+# A fresh database for `make test-postgres` on the local server; override to point elsewhere.
+PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+PG_TEST_DB ?= clinic_test_$(shell date +%s)_$$$$
+
+.PHONY: run test test-postgres lint install install-dev db seed clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+db: install
+	$(BIN)/flask db upgrade
+
+seed: db
+	$(BIN)/flask seed-demo
+
+## Serve the demo site on http://$(HOST):$(PORT) (honours DATABASE_URL).
+run: seed
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## The whole suite on SQLite, including browser tests when Chromium is installed.
+test: install-dev
+	$(BIN)/pytest
+
+## The whole suite against a freshly created PostgreSQL database, dropped afterwards.
+test-postgres: install-dev
+	@db=$(PG_TEST_DB); \
+	$(BIN)/python -m tests.pgdb create "$(PG_ADMIN_URL)" $$db || exit 1; \
+	TEST_DATABASE_URL="$$(echo '$(PG_ADMIN_URL)' | sed "s#/[^/]*\$$#/$$db#")" $(BIN)/pytest; status=$$?; \
+	$(BIN)/python -m tests.pgdb drop "$(PG_ADMIN_URL)" $$db; exit $$status
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,138 @@
+"""The Back Solution clinic application."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from config import BASE_DIR, load_settings
+
+
+def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    register_settings(app, env, overrides)
+    register_proxy_fix(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    return app
+
+
+def register_settings(app: Flask, env: str | None, overrides: dict | None) -> None:
+    app.config.from_mapping(load_settings(env, overrides))
+    os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite file lives here
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto from exactly PROXY_COUNT proxies, so rate limits see the
+    client's address rather than the load balancer's."""
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
+def register_extensions(app: Flask) -> None:
+    from clinic_app.accounts.service import load_user_from_session
+    from clinic_app.extensions import api, configure_sqlite, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    import_models()
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user_from_session)
+    api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
+
+
+def import_models() -> None:
+    """Every model, so that the metadata (and so migrations) always sees the whole schema."""
+    import clinic_app.accounts.models  # noqa: F401
+    import clinic_app.audit.models  # noqa: F401
+    import clinic_app.clinics.models  # noqa: F401
+    import clinic_app.demand.models  # noqa: F401
+    import clinic_app.notifications.models  # noqa: F401
+    import clinic_app.patients.models  # noqa: F401
+    import clinic_app.scheduling.models  # noqa: F401
+    import clinic_app.treatments.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from clinic_app.accounts.views import bp as accounts
+    from clinic_app.admin.views import bp as admin
+    from clinic_app.api.views import bp as api
+    from clinic_app.booking.views import bp as booking
+    from clinic_app.clinics.views import bp as clinics
+    from clinic_app.demand.views import bp as demand
+    from clinic_app.extensions import api as json_api
+    from clinic_app.headoffice.views import bp as headoffice
+    from clinic_app.portal.views import bp as portal
+    from clinic_app.practice.views import bp as practice
+    from clinic_app.public.views import bp as public
+
+    for blueprint in (public, clinics, demand, accounts, booking, portal, practice, headoffice, admin):
+        app.register_blueprint(blueprint)
+    json_api.register_blueprint(api)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from clinic_app.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from clinic_app.accounts.cli import users
+    from clinic_app.demo.cli import seed_demo
+    from clinic_app.notifications.cli import outbox
+
+    for command in (users, seed_demo, outbox):
+        app.cli.add_command(command)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from clinic_app.accounts.models import Role
+    from clinic_app.accounts.policy import can_enter
+
+    @app.context_processor
+    def navigation():
+        return {"Role": Role, "can_enter": can_enter}
+
+    @app.template_filter("tel")
+    def tel(phone: str) -> str:
+        """A phone number as a tel: link target: digits and a leading + only."""
+        return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+    @app.template_filter("clock")
+    def clock(value) -> str:
+        """A time of day as people read it: 8:00 AM."""
+        return value.strftime("%-I:%M %p")

@@ -1,0 +1,82 @@
+"""Users, their role, and the clinics staff work at."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic_app.clock import UTCDateTime, utcnow
+from clinic_app.extensions import db
+
+if TYPE_CHECKING:
+    from clinic_app.clinics.models import Clinic
+
+
+class Role(StrEnum):
+    PATIENT = "patient"
+    PRACTITIONER = "practitioner"
+    CLINIC_MANAGER = "clinic_manager"
+    HEAD_OFFICE = "head_office"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# Roles whose work is tied to particular clinics.
+CLINIC_ROLES = frozenset({Role.PRACTITIONER, Role.CLINIC_MANAGER})
+
+clinic_staff = Table(
+    "clinic_staff",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("clinic_id", ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # E-mail is unique regardless of case: the service lower-cases it, the database insists.
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint(
+            "role IN ('patient', 'practitioner', 'clinic_manager', 'head_office', 'admin')",
+            name="role_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on every password change: it is part of the session id, so old sessions end.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    clinics: Mapped[list[Clinic]] = relationship(secondary=clinic_staff, back_populates="staff")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"

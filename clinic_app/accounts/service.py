@@ -1,0 +1,178 @@
+"""Account operations. They flush, never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from clinic_app.accounts.models import CLINIC_ROLES, Role, User
+from clinic_app.accounts.rules import normalise_email, password_problem
+from clinic_app.clinics.models import Clinic
+from clinic_app.clock import utcnow
+from clinic_app.errors import ValidationFailed
+from clinic_app.extensions import db
+from clinic_app.notifications.links import public_url
+from clinic_app.notifications.service import queue_email
+
+RESET_SALT = "password-reset"
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    email: str
+    full_name: str
+    password: str
+    role: Role = Role.PATIENT
+    clinic_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_account(account: NewAccount) -> User:
+    """Create a user. Raises ValidationFailed naming the field at fault."""
+    email = normalise_email(account.email)
+    if find_user_by_email(email) is not None:
+        raise ValidationFailed("An account with this e-mail address already exists.", "email")
+    problem = password_problem(account.password, email, account.full_name)
+    if problem:
+        raise ValidationFailed(problem, "password")
+    clinics = _clinics_for(account)
+    user = User(
+        email=email,
+        full_name=account.full_name.strip(),
+        role=account.role,
+        password_hash=_hash(account.password),
+    )
+    try:
+        with db.session.begin_nested():  # a concurrent registration of the same address loses here
+            db.session.add(user)
+            user.clinics = clinics
+    except IntegrityError:
+        raise ValidationFailed("An account with this e-mail address already exists.", "email") from None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None.
+
+    Unknown e-mails cost the same hash check as wrong passwords, so timing does not tell
+    an attacker which addresses have accounts.
+    """
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    problem = password_problem(password, user.email, user.full_name)
+    if problem:
+        raise ValidationFailed(problem, "password")
+    user.password_hash = _hash(password)
+    user.session_version += 1  # signs out every other session of this user
+    db.session.flush()
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link when the account exists; do nothing visible otherwise."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    token = _serializer().dumps({"u": user.id, "h": _password_fingerprint(user)})
+    queue_email(
+        user.email,
+        "Reset your Back Solution password",
+        "emails/password_reset.txt",
+        user=user,
+        reset_url=public_url("accounts.reset_password", token=token),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"],
+    )
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a reset link belongs to, if it is unexpired and unused.
+
+    A link carries a fingerprint of the password hash it was issued against, so it stops
+    working the moment the password changes: single use without a table of used tokens.
+    """
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"] * 60
+    try:
+        payload = _serializer().loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
+    if user is None or not user.active or payload.get("h") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def load_user_from_session(session_id: str) -> User | None:
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def count_users_by_role() -> dict[str, int]:
+    rows = db.session.execute(select(User.role, func.count()).group_by(User.role)).all()
+    return {role: count for role, count in rows}
+
+
+def _clinics_for(account: NewAccount) -> list[Clinic]:
+    if account.role not in CLINIC_ROLES:
+        return []
+    clinics = db.session.scalars(select(Clinic).where(Clinic.id.in_(account.clinic_ids))).all()
+    if not clinics or len(clinics) != len(set(account.clinic_ids)):
+        raise ValidationFailed("Practitioners and clinic managers need at least one clinic.", "clinics")
+    return list(clinics)
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    return _dummy_hash_for(current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash("not-a-real-password-for-timing", method=method)
+
+
+def _password_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def list_staff() -> list[User]:
+    """Staff accounts only: patients' details are not an administrator's business."""
+    query = (
+        select(User)
+        .where(User.role != Role.PATIENT)
+        .options(selectinload(User.clinics))
+        .order_by(User.role, User.full_name)
+    )
+    return list(db.session.scalars(query))

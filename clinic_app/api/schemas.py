@@ -1,0 +1,89 @@
+"""The API's shapes. The same schemas validate requests and generate /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate, validates_schema
+
+from clinic_app.notifications.links import public_url
+
+
+class ErrorDetailSchema(ma.Schema):
+    code = fields.String(required=True, metadata={"example": "location_not_found"})
+    message = fields.String(required=True, metadata={"description": "What went wrong and what to do instead."})
+    fields_ = fields.Dict(
+        data_key="fields", metadata={"description": "Field-by-field problems, when validation failed."}
+    )
+
+
+class ErrorSchema(ma.Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class AddressSchema(ma.Schema):
+    line1 = fields.String(attribute="address_line1")
+    line2 = fields.String(attribute="address_line2")
+    city = fields.String()
+    state = fields.String(metadata={"description": "Two-letter USPS code"})
+    zip = fields.String(attribute="zip_code")
+
+
+class OpeningHoursSchema(ma.Schema):
+    weekday = fields.Integer(metadata={"description": "0 = Monday ... 6 = Sunday"})
+    opens = fields.Function(lambda hours: hours.opens.strftime("%H:%M"), metadata={"example": "08:00"})
+    closes = fields.Function(lambda hours: hours.closes.strftime("%H:%M"), metadata={"example": "18:00"})
+
+
+class ClinicSchema(ma.Schema):
+    id = fields.Integer()
+    slug = fields.String()
+    name = fields.String()
+    status = fields.String(metadata={"enum": ["planned", "coming_soon", "open", "temporarily_closed", "closed"]})
+    address = fields.Function(lambda clinic: AddressSchema().dump(clinic), metadata={"type": "object"})
+    latitude = fields.Float()
+    longitude = fields.Float()
+    timezone = fields.String(metadata={"description": "IANA time zone; opening hours are in this zone"})
+    phone = fields.String()
+    opening_hours = fields.List(fields.Nested(OpeningHoursSchema))
+    accepting_new_patients = fields.Boolean()
+    url = fields.Function(lambda clinic: public_url("clinics.show", slug=clinic.slug))
+
+
+class ClinicListSchema(ma.Schema):
+    clinics = fields.List(fields.Nested(ClinicSchema))
+
+
+class NearestQuerySchema(ma.Schema):
+    zip = fields.String(validate=validate.Length(max=10), metadata={"example": "85004"})
+    q = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "Phoenix, AZ"})
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={"example": 33.45})
+    lng = fields.Float(validate=validate.Range(-180, 180), metadata={"example": -112.07})
+    limit = fields.Integer(load_default=5, validate=validate.Range(1, 50))
+    radius_miles = fields.Float(validate=validate.Range(min=0, max=3000, min_inclusive=False))
+
+    @validates_schema
+    def exactly_one_place(self, data, **kwargs):
+        given = [name for name in ("zip", "q") if name in data] + (["lat/lng"] if {"lat", "lng"} & data.keys() else [])
+        if len(given) != 1:
+            raise ma.ValidationError("Give exactly one of zip, q, or lat with lng.")
+        if given == ["lat/lng"] and not {"lat", "lng"} <= data.keys():
+            raise ma.ValidationError("Give both lat and lng.")
+
+
+class OriginSchema(ma.Schema):
+    latitude = fields.Float()
+    longitude = fields.Float()
+    label = fields.String()
+
+
+class NearbyClinicSchema(ma.Schema):
+    clinic = fields.Nested(ClinicSchema)
+    distance_miles = fields.Function(lambda nearby: round(nearby.distance_miles, 2))
+
+
+class NearestResultSchema(ma.Schema):
+    origin = fields.Nested(OriginSchema)
+    results = fields.List(fields.Nested(NearbyClinicSchema), metadata={"description": "Open clinics, nearest first"})
+    coming_soon = fields.List(
+        fields.Nested(NearbyClinicSchema), metadata={"description": "Clinics opening soon within the service radius"}
+    )

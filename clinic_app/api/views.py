@@ -1,0 +1,58 @@
+"""The JSON API under /api/v1/. Errors are always {"error": {"code", "message"}} (clinic_app.errors)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, jsonify, url_for
+from flask_smorest import Blueprint
+
+from clinic_app.api.schemas import ClinicListSchema, ClinicSchema, ErrorSchema, NearestQuerySchema, NearestResultSchema
+from clinic_app.clinics import service as clinics
+from clinic_app.clinics.address_lookup import configured_address_lookup
+from clinic_app.clinics.geocoding import place_for_coordinates, place_for_text, place_for_zip
+from clinic_app.clinics.search import search_near
+from clinic_app.clock import utcnow
+from clinic_app.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Clinics and where they are")
+csrf.exempt(bp)  # read-only, and no cookie-authenticated writes
+
+
+@bp.get("/")
+def index():
+    return jsonify(name="Back Solution API", version="v1", openapi=url_for("api-docs.openapi_json"))
+
+
+@bp.get("/clinics")
+@bp.response(200, ClinicListSchema)
+def list_clinics():
+    """Every clinic the public can see: open, opening soon, or temporarily closed."""
+    return {"clinics": clinics.list_clinics()}
+
+
+@bp.get("/clinics/<int:clinic_id>")
+@bp.response(200, ClinicSchema)
+@bp.alt_response(404, schema=ErrorSchema, description="No public clinic has this id")
+def get_clinic(clinic_id: int):
+    clinic = clinics.get_public_clinic(clinic_id)
+    if clinic is None:
+        abort(404)
+    return clinic
+
+
+@bp.get("/clinics/nearest")
+@bp.arguments(NearestQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, NearestResultSchema)
+@bp.alt_response(404, schema=ErrorSchema, description="The place could not be found (code location_not_found)")
+@bp.alt_response(422, schema=ErrorSchema, description="Missing, malformed or contradictory parameters")
+@bp.alt_response(503, schema=ErrorSchema, description="Street-address lookup is unavailable")
+def nearest(limit: int, zip: str | None = None, q: str | None = None, lat=None, lng=None, radius_miles=None):
+    """Open clinics nearest a ZIP code, a place ("Phoenix, AZ") or coordinates, nearest first."""
+    if zip is not None:
+        origin = place_for_zip(zip)
+    elif q is not None:
+        origin = place_for_text(q, configured_address_lookup())
+    else:
+        origin = place_for_coordinates(lat, lng)
+    found = search_near(origin, limit, radius_miles, current_app.config["SERVICE_RADIUS_MILES"], utcnow())
+    db.session.commit()  # the anonymous demand point
+    return {"origin": found.origin, "results": found.results, "coming_soon": found.coming_soon}

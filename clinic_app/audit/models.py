@@ -1,0 +1,57 @@
+"""The audit trail of health records: who read or changed which patient's record, when, and
+from where. Rows are only ever added (database triggers refuse updates and deletes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DDL, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic_app.accounts.models import User
+from clinic_app.clock import UTCDateTime, utcnow
+from clinic_app.extensions import db
+
+
+class AuditEvent(db.Model):
+    """One access to a patient's record. ``detail`` names what was touched, never its content."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_patient_at", "patient_id", "at"),
+        Index("ix_audit_events_actor_at", "actor_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int | None]
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+
+    actor: Mapped[User | None] = relationship()
+
+
+APPEND_ONLY_SQLITE = [
+    DDL(
+        f"CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+    ).execute_if(dialect="sqlite")
+    for verb in ("UPDATE", "DELETE")
+]
+APPEND_ONLY_POSTGRESQL = [
+    DDL(
+        "CREATE OR REPLACE FUNCTION refuse_audit_change() RETURNS trigger AS $$ BEGIN "
+        "RAISE EXCEPTION 'the audit trail is append-only' USING ERRCODE = 'restrict_violation'; "
+        "END $$ LANGUAGE plpgsql"
+    ).execute_if(dialect="postgresql"),
+    DDL(
+        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_audit_change()"
+    ).execute_if(dialect="postgresql"),
+]
+for statement in APPEND_ONLY_SQLITE + APPEND_ONLY_POSTGRESQL:
+    event.listen(AuditEvent.__table__, "after_create", statement)

@@ -1,0 +1,108 @@
+"""Booking forms: shape and format only. Whether a time is free, a service offered or a
+patient allowed another visit is the booking service's to say."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TelField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp, ValidationError
+
+from clinic_app.form_base import SiteForm
+
+PAIN_AREAS = [
+    SelectChoice("", "Choose one"),
+    SelectChoice("Lower back", "Lower back"),
+    SelectChoice("Upper or middle back", "Upper or middle back"),
+    SelectChoice("Neck", "Neck"),
+    SelectChoice("Back and leg (sciatica)", "Back and leg (sciatica)"),
+    SelectChoice("Neck and shoulder or arm", "Neck and shoulder or arm"),
+    SelectChoice("Somewhere else or not sure", "Somewhere else, or not sure"),
+]
+CANCEL_REASONS = [
+    SelectChoice("", "Choose one"),
+    SelectChoice("I feel better", "I feel better"),
+    SelectChoice("The time no longer suits me", "The time no longer suits me"),
+    SelectChoice("I'm being treated elsewhere", "I'm being treated elsewhere"),
+    SelectChoice("Another reason", "Another reason"),
+]
+OLDEST_AGE_YEARS = 120
+
+
+class BirthDateField(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter your date of birth as a date, like 1980-04-25.") from None
+
+
+class BookingDetailsForm(SiteForm):
+    """The patient's details. The hidden fields carry the choices made on the earlier steps."""
+
+    clinic = HiddenField()
+    service = HiddenField()
+    practitioner = HiddenField()
+    start = HiddenField()
+    other_start = RadioField("Choose another time", choices=[], validate_choice=False)
+    first_name = StringField("First name", validators=[DataRequired("Enter your first name."), Length(max=80)],
+                             render_kw={"autocomplete": "given-name"})
+    last_name = StringField("Last name", validators=[DataRequired("Enter your last name."), Length(max=80)],
+                            render_kw={"autocomplete": "family-name"})
+    email = EmailField("E-mail", validators=[DataRequired("Enter your e-mail address."),
+                                             Email("Enter an e-mail address like name@example.com."),
+                                             Length(max=254)],
+                       render_kw={"autocomplete": "email"}, description="We send the confirmation here.")
+    phone = TelField("Phone", validators=[
+        DataRequired("Enter a phone number the clinic can reach you on."),
+        Regexp(r"^\+?[0-9 ().-]{7,19}$", message="Enter a phone number like (555) 010-0199."),
+    ], render_kw={"autocomplete": "tel"})
+    date_of_birth = BirthDateField("Date of birth", validators=[InputRequired("Enter your date of birth.")],
+                              render_kw={"autocomplete": "bday"})
+    new_patient = RadioField(
+        "Have you been to a Back Solution clinic before?",
+        choices=[SelectChoice("new", "No, this is my first visit"),
+                 SelectChoice("returning", "Yes, I have been before")],
+        validators=[InputRequired("Say whether you have been to one of our clinics before.")],
+    )
+    pain_area = SelectField("Where does it hurt?", choices=PAIN_AREAS,
+                            validators=[DataRequired("Choose where it hurts.")])
+    consent = BooleanField(
+        "I agree that Back Solution stores my health information to arrange my care",
+        validators=[DataRequired("We need your agreement to store your health information before we can book.")],
+    )
+    submit = SubmitField("Book this visit")
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_date_of_birth(self, field):
+        if field.data is None:
+            return
+        if field.data > self.today:
+            raise ValidationError("Your date of birth can't be in the future.")
+        if self.today.year - field.data.year > OLDEST_AGE_YEARS:
+            raise ValidationError("Check the year of your date of birth.")
+
+
+class CancelForm(SiteForm):
+    reason = SelectField("Why are you cancelling?", choices=CANCEL_REASONS,
+                         validators=[DataRequired("Choose a reason: it helps the clinic plan.")])
+    submit = SubmitField("Cancel this visit")
+
+
+class RescheduleForm(SiteForm):
+    start = HiddenField()
+    submit = SubmitField("Move my visit")

@@ -1,0 +1,133 @@
+"""Clinic rules: pure functions over plain values. ``now`` is always passed in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import lru_cache
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, available_timezones
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+US_STATES = {
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+    "PR": "Puerto Rico",
+}
+
+ZIP_PATTERN = re.compile(r"^[0-9]{5}$")  # ASCII digits only: \d also matches Arabic-Indic digits
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An opening interval on a weekday (0 = Monday), in the clinic's local time."""
+
+    weekday: int
+    opens: time
+    closes: time
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_known_timezone(name: str) -> bool:
+    return name in _known_zones()
+
+
+def is_open_at(hours: list[Interval], closed_dates: set[date], zone: str, now: datetime) -> bool:
+    """A clinic is open at ``now`` when, on its own wall clock, ``now`` falls inside one of
+    that weekday's intervals and the local date is not a holiday closure."""
+    local = now.astimezone(ZoneInfo(zone))
+    if local.date() in closed_dates:
+        return False
+    moment = local.time().replace(tzinfo=None)
+    return any(interval.weekday == local.weekday() and interval.opens <= moment < interval.closes for interval in hours)
+
+
+def local_date(zone: str, now: datetime) -> date:
+    """The calendar date on the clinic's wall at ``now``."""
+    return now.astimezone(ZoneInfo(zone)).date()
+
+
+def weekly_schedule(hours: list[Interval]) -> list[tuple[str, list[tuple[time, time]]]]:
+    """Each weekday's name with its intervals in order; an empty list means closed."""
+    return [
+        (
+            name,
+            sorted((i.opens, i.closes) for i in hours if i.weekday == weekday),
+        )
+        for weekday, name in enumerate(WEEKDAY_NAMES)
+    ]
+
+
+def zone_abbreviation(zone: str, now: datetime) -> str:
+    """The abbreviation in force at ``now``: MST all year in Phoenix, EST or EDT in New York."""
+    return now.astimezone(ZoneInfo(zone)).tzname() or zone
+
+
+def directions_url(latitude: float, longitude: float) -> str:
+    query = urlencode({"api": 1, "destination": f"{latitude:.6f},{longitude:.6f}"})
+    return f"https://www.google.com/maps/dir/?{query}"
+
+
+def apple_directions_url(latitude: float, longitude: float) -> str:
+    return "https://maps.apple.com/?" + urlencode({"daddr": f"{latitude:.6f},{longitude:.6f}"})
+
+
+def slug_for(name: str) -> str:
+    """A lowercase, hyphenated ASCII slug for a clinic name."""
+    ascii_name = name.encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:80] or "clinic"

@@ -1,0 +1,105 @@
+"""Public clinic pages: the list, the nearest-clinic search, and one page per clinic."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from clinic_app.clinics import service
+from clinic_app.clinics.address_lookup import configured_address_lookup
+from clinic_app.clinics.forms import NearestSearchForm
+from clinic_app.clinics.geocoding import place_for_coordinates, place_for_text
+from clinic_app.clinics.models import ClinicStatus
+from clinic_app.clinics.rules import apple_directions_url, directions_url, weekly_schedule, zone_abbreviation
+from clinic_app.clinics.search import search_near
+from clinic_app.clinics.structured_data import medical_clinic_json_ld
+from clinic_app.clock import utcnow
+from clinic_app.demand.forms import OpeningAlertForm
+from clinic_app.errors import DomainError
+from clinic_app.extensions import db, limiter
+from clinic_app.notifications.links import public_url
+
+bp = Blueprint("clinics", __name__, url_prefix="/clinics")
+
+NEAREST_PAGE_RESULTS = 10
+
+
+@bp.get("")
+def index():
+    now = utcnow()
+    clinics = service.list_clinics()
+    return render_template(
+        "clinics/index.html",
+        open_clinics=[c for c in clinics if c.status != ClinicStatus.COMING_SOON],
+        coming_soon=[c for c in clinics if c.status == ClinicStatus.COMING_SOON],
+        open_now={c.id for c in clinics if service.is_clinic_open(c, now)},
+    )
+
+
+@bp.get("/nearest")
+@limiter.limit("120 per minute")
+def nearest():
+    form = NearestSearchForm(request.args)
+    if not request.args:
+        return render_template("clinics/nearest.html", form=form, found=None)
+    if not form.validate():
+        return render_template("clinics/nearest.html", form=form, found=None), 422
+    try:
+        origin = _origin(form)
+    except DomainError as error:
+        form.q.errors.append(error.message)
+        return render_template("clinics/nearest.html", form=form, found=None), error.status
+    now = utcnow()
+    found = search_near(origin, NEAREST_PAGE_RESULTS, form.radius, current_app.config["SERVICE_RADIUS_MILES"], now)
+    db.session.commit()  # the anonymous demand point
+    return render_template(
+        "clinics/nearest.html",
+        form=form,
+        found=found,
+        open_now={n.clinic.id for n in found.results if service.is_clinic_open(n.clinic, now)},
+        alert_form=OpeningAlertForm(formdata=None, zip_code=found.origin.zip_code),
+        google_directions=directions_url,
+        apple_directions=apple_directions_url,
+        map_data=_map_data(found),
+    )
+
+
+def _map_data(found) -> dict:
+    """What the map script draws; the list shows all of it too."""
+    origin = found.origin
+    return {
+        "origin": {"latitude": origin.latitude, "longitude": origin.longitude, "label": origin.label},
+        "clinics": [
+            {
+                "name": n.clinic.name,
+                "latitude": n.clinic.latitude,
+                "longitude": n.clinic.longitude,
+                "url": url_for("clinics.show", slug=n.clinic.slug),
+            }
+            for n in found.results
+        ],
+    }
+
+
+def _origin(form: NearestSearchForm):
+    if form.q.data:
+        return place_for_text(form.q.data, configured_address_lookup())
+    return place_for_coordinates(form.lat.data, form.lng.data, "your location")
+
+
+@bp.get("/<slug>")
+def show(slug: str):
+    clinic = service.get_clinic_by_slug(slug)
+    if clinic is None:
+        abort(404)
+    now = utcnow()
+    return render_template(
+        "clinics/show.html",
+        clinic=clinic,
+        schedule=weekly_schedule(service.clinic_hours(clinic)),
+        zone_name=zone_abbreviation(clinic.timezone, now),
+        open_now=service.is_clinic_open(clinic, now),
+        directions=directions_url(clinic.latitude, clinic.longitude),
+        apple_directions=apple_directions_url(clinic.latitude, clinic.longitude),
+        upcoming_closures=service.upcoming_closures(clinic, now),
+        json_ld=medical_clinic_json_ld(clinic, public_url("clinics.show", slug=clinic.slug)),
+    )

@@ -1,0 +1,84 @@
+"""Record demand and opening-alert sign-ups. Flush, never commit."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+
+from clinic_app.accounts.rules import normalise_email
+from clinic_app.clinics.geocoding import InvalidLocation, locate_zip
+from clinic_app.clock import utcnow
+from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
+from clinic_app.demand.rules import coarse_point, is_served
+from clinic_app.extensions import db
+from clinic_app.notifications.links import public_url
+from clinic_app.notifications.service import queue_email
+
+
+def record_search(
+    latitude: float,
+    longitude: float,
+    zip_code: str,
+    nearest_open_miles: float | None,
+    service_radius: float,
+    now: datetime,
+) -> DemandPoint:
+    point = coarse_point(latitude, longitude, zip_code)
+    demand = DemandPoint(
+        searched_on=now.date(),
+        area=point.area,
+        latitude=point.latitude,
+        longitude=point.longitude,
+        nearest_open_miles=None if nearest_open_miles is None else round(nearest_open_miles, 1),
+        served=is_served(nearest_open_miles, service_radius),
+    )
+    db.session.add(demand)
+    db.session.flush()
+    return demand
+
+
+def sign_up_for_opening_alert(email: str, zip_code: str, now: datetime | None = None) -> OpeningAlertSignup:
+    """Remember that this address wants one e-mail when a clinic opens near this ZIP.
+
+    Signing up again renews consent (and undoes an earlier unsubscribe) without a duplicate.
+    """
+    location = locate_zip(zip_code)
+    if location is None:
+        raise InvalidLocation(f"We could not find the ZIP code {zip_code}.", "zip_code")
+    email = normalise_email(email)
+    signup = db.session.scalar(
+        select(OpeningAlertSignup).where(OpeningAlertSignup.email == email, OpeningAlertSignup.zip_code == zip_code)
+    )
+    if signup is None:
+        signup = OpeningAlertSignup(
+            email=email,
+            zip_code=zip_code,
+            latitude=location.latitude,
+            longitude=location.longitude,
+            unsubscribe_token=secrets.token_urlsafe(32),
+        )
+        db.session.add(signup)
+    signup.consented_at = now or utcnow()
+    signup.unsubscribed_at = None
+    db.session.flush()
+    queue_email(
+        signup.email,
+        "We will tell you when Back Solution opens near you",
+        "emails/opening_alert_confirmation.txt",
+        signup=signup,
+        city=location.city.title(),
+        unsubscribe_url=public_url("demand.unsubscribe", token=signup.unsubscribe_token),
+    )
+    return signup
+
+
+def signup_for_token(token: str) -> OpeningAlertSignup | None:
+    return db.session.scalar(select(OpeningAlertSignup).where(OpeningAlertSignup.unsubscribe_token == token))
+
+
+def unsubscribe(signup: OpeningAlertSignup, now: datetime | None = None) -> None:
+    if signup.unsubscribed_at is None:
+        signup.unsubscribed_at = now or utcnow()
+    db.session.flush()

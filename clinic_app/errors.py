@@ -1,0 +1,143 @@
+"""Domain exceptions, and the one place that turns any error into a response.
+
+Pages get an HTML error page; anything under ``/api/`` (or a client that asks for JSON)
+gets ``{"error": {"code": ..., "message": ...}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, g, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from clinic_app.extensions import db, limiter, login_manager
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule refused the request; ``field`` names the form field at fault."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+    status = 422
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class NotAllowed(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+ERROR_MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You do not have permission to see this page.",
+    404: "We could not find that page.",
+    405: "That method is not allowed here.",
+    413: "That request is too large.",
+    429: "Too many attempts. Please wait a minute and try again.",
+    500: "Something went wrong on our side. Nothing you sent was saved half-way; please try again.",
+    503: "The service is briefly unavailable. Please try again in a moment.",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, code: str, message: str, field_errors: dict | None = None):
+    if wants_json():
+        body = {"code": code, "message": message}
+        if field_errors:
+            body["fields"] = field_errors
+        return make_response(jsonify(error=body), status)
+    return make_response(render_template("errors/error.html", status=status, message=message), status)
+
+
+def _handle_http(error: HTTPException):
+    status = error.code or 500
+    code = (error.name or "error").lower().replace(" ", "_")
+    message = ERROR_MESSAGES.get(status) or error.description or error.name
+    field_errors = _request_validation_errors(error)
+    if field_errors:
+        return error_response(status, "validation_failed", _describe(field_errors), field_errors)
+    if isinstance(error, CSRFError):
+        code, message = (
+            "csrf_failed",
+            "This form has expired or was not sent from our site. Please reload the page and try again.",
+        )
+    elif status in (400, 422) and error.description and not wants_json():
+        message = error.description
+    response = error_response(status, code, message)
+    if status == 429:
+        response.headers["Retry-After"] = str(_seconds_until_limit_resets())
+    return response
+
+
+def _request_validation_errors(error: HTTPException) -> dict:
+    """Field problems found by the API's request schemas (webargs), merged across locations."""
+    messages = (getattr(error, "data", None) or {}).get("messages") or {}
+    merged: dict = {}
+    for location_errors in messages.values():
+        merged.update(location_errors if isinstance(location_errors, dict) else {"_schema": location_errors})
+    return merged
+
+
+def _describe(field_errors: dict) -> str:
+    parts = []
+    for field, problems in field_errors.items():
+        text = " ".join(str(p) for p in problems) if isinstance(problems, list) else str(problems)
+        parts.append(text if field == "_schema" else f"{field}: {text}")
+    return " ".join(parts)
+
+
+def _seconds_until_limit_resets() -> int:
+    current = limiter.current_limit
+    return max(1, int(current.reset_at - time.time())) if current else 60
+
+
+def _handle_domain(error: DomainError):
+    db.session.rollback()
+    return error_response(error.status, error.code, error.message)
+
+
+def _handle_database_down(error: OperationalError):
+    db.session.rollback()
+    # The page must not need the database: show it as to a visitor who is not signed in.
+    g._login_user = login_manager.anonymous_user()
+    log.error("database unavailable: %s", type(error.orig).__name__)
+    return _handle_http(ServiceUnavailable())
+
+
+def _handle_unexpected(error: Exception):
+    db.session.rollback()
+    # The route's pattern, not the path: paths can carry tokens (password reset links).
+    log.exception("unhandled error on %s %s", request.method, request.url_rule.rule if request.url_rule else "?")
+    return _handle_http(InternalServerError())
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(DomainError, _handle_domain)
+    app.register_error_handler(OperationalError, _handle_database_down)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,23 @@
+"""The practitioner workspace under /practice/: scoped to the clinics the user works at."""
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from clinic_app.accounts.policy import area_required, require_clinic_access
+from clinic_app.clinics.service import get_clinic_with_staff
+
+bp = Blueprint("practice", __name__, url_prefix="/practice")
+
+
+@bp.get("/")
+@area_required("practice")
+def index():
+    return render_template("practice/index.html", clinics=current_user.clinics)
+
+
+@bp.get("/clinics/<int:clinic_id>")
+@area_required("practice")
+def clinic(clinic_id: int):
+    require_clinic_access(current_user, clinic_id)
+    clinic = get_clinic_with_staff(clinic_id) or abort(404)
+    return render_template("practice/clinic.html", clinic=clinic, staff=clinic.staff)

@@ -1,0 +1,208 @@
+"""Book, cancel and reschedule visits. Flush, never commit: the view commits.
+
+Double booking is impossible at the database: PostgreSQL refuses overlapping active bookings
+of one practitioner (an exclusion constraint); on SQLite every transaction begins with
+BEGIN IMMEDIATE, so the check below and the insert run one at a time, with a unique index
+as a backstop. The free-slot check runs again inside the transaction that inserts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from clinic_app.clinics.models import Clinic, ClinicStatus
+from clinic_app.errors import Conflict, ValidationFailed
+from clinic_app.extensions import db
+from clinic_app.patients.service import PatientDetails, match_or_create_patient
+from clinic_app.scheduling.availability import free_slots
+from clinic_app.scheduling.models import Booking, BookingStatus, Service
+from clinic_app.scheduling.notifications import queue_booking_message
+from clinic_app.scheduling.rules import Slot
+
+
+class SlotUnavailable(Conflict):
+    """The time was free a moment ago but is not now; ``next_slots`` are the nearest free ones."""
+
+    code = "slot_unavailable"
+
+    def __init__(self, message: str, next_slots: list[Slot]):
+        super().__init__(message, "start")
+        self.next_slots = next_slots
+
+
+class ChangeRefused(Conflict):
+    code = "change_not_allowed"
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    clinic_id: int
+    service_slug: str
+    start: datetime
+    patient: PatientDetails
+    practitioner_id: int | None = None
+    new_patient: bool = True
+    pain_area: str = ""
+    source: str = "online"
+    created_by_id: int | None = None
+    user_id: int | None = None
+
+
+def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, str]:
+    """Book the visit; return it and its manage token (shown once, stored only as a hash)."""
+    clinic, service = _clinic_and_service(request.clinic_id, request.service_slug)
+    slot = _free_slot(clinic, service, request.start, request.practitioner_id, now)
+    patient = match_or_create_patient(request.patient, request.user_id)
+    _check_patient_may_book(patient.id, service, request.new_patient, now)
+    token = secrets.token_urlsafe(32)
+    booking = Booking(
+        reference=_new_reference(), clinic_id=clinic.id, practitioner_id=slot.practitioner_id, service_id=service.id,
+        patient_id=patient.id, start_at=slot.start, end_at=slot.end,
+        blocked_until=slot.end + timedelta(minutes=service.buffer_after_minutes),
+        source=request.source, pain_area=request.pain_area.strip(), new_patient=request.new_patient,
+        manage_token_hash=hash_token(token), created_by_id=request.created_by_id,
+    )
+    _insert_or_conflict(booking, clinic, service, now)
+    queue_booking_message(booking, "confirmation", token)
+    return booking, token
+
+
+def booking_for_token(token: str) -> Booking | None:
+    return db.session.scalar(select(Booking).where(Booking.manage_token_hash == hash_token(token)))
+
+
+def cancel_booking(booking: Booking, by: str, reason: str, now: datetime, online: bool = True) -> None:
+    """Cancel (a status with who, when and why; the row stays). Online changes are refused
+    inside the clinic's notice window."""
+    if booking.status != BookingStatus.BOOKED:
+        raise ChangeRefused("This visit can no longer be cancelled.")
+    if online:
+        _check_change_window(booking, now)
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at, booking.cancelled_by, booking.cancellation_reason = now, by, reason.strip()[:300]
+    booking.sequence += 1
+    db.session.flush()
+    queue_booking_message(booking, "cancellation")
+
+
+def reschedule_booking(booking: Booking, new_start: datetime, now: datetime, online: bool = True) -> Booking:
+    """Move the visit to a free time with the same service and clinic (any practitioner when
+    the original one is busy then)."""
+    if booking.status != BookingStatus.BOOKED:
+        raise ChangeRefused("This visit can no longer be moved.")
+    if online:
+        _check_change_window(booking, now)
+    old_start, old_practitioner = booking.start_at, booking.practitioner_id
+    booking.status = BookingStatus.CANCELLED  # free its own time while looking for the new one
+    booking.cancelled_at = now
+    db.session.flush()
+    slot = _free_slot(booking.clinic, booking.service, new_start, None, now, prefer=old_practitioner)
+    booking.status, booking.cancelled_at = BookingStatus.BOOKED, None
+    booking.start_at, booking.end_at, booking.practitioner_id = slot.start, slot.end, slot.practitioner_id
+    booking.blocked_until = slot.end + timedelta(minutes=booking.service.buffer_after_minutes)
+    booking.sequence += 1
+    _insert_or_conflict(booking, booking.clinic, booking.service, now)
+    queue_booking_message(booking, "reschedule", previous_start=old_start)
+    return booking
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _clinic_and_service(clinic_id: int, service_slug: str) -> tuple[Clinic, Service]:
+    clinic = db.session.get(Clinic, clinic_id)
+    if clinic is None or clinic.status != ClinicStatus.OPEN:
+        raise ValidationFailed("Choose a clinic that is open for bookings.", "clinic_id")
+    service = db.session.scalar(select(Service).where(Service.slug == service_slug, Service.active.is_(True)))
+    if service is None or clinic not in service.clinics:
+        raise ValidationFailed("This clinic does not offer that service.", "service")
+    return clinic, service
+
+
+def _free_slot(clinic, service, start, practitioner_id, now, prefer=None) -> Slot:
+    """The free slot at exactly ``start``: the chosen practitioner's, or the preferred one's,
+    or the first available. Raises when the time is not bookable or no longer free."""
+    if start.tzinfo is None:
+        raise ValidationFailed("Give the time with its UTC offset.", "start")
+    if start <= now:
+        raise ValidationFailed("That time has already passed.", "start")
+    local_day = start.astimezone(_zone(clinic)).date()
+    grid = free_slots(clinic, service, local_day, 1, now, practitioner_id, ignore_bookings=True)
+    if not any(slot.start == start for slot in grid):
+        raise ValidationFailed("That is not a bookable time at this clinic: choose one of the times offered.", "start")
+    free = [slot for slot in free_slots(clinic, service, local_day, 1, now, practitioner_id) if slot.start == start]
+    if not free:
+        raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
+                              _next_free(clinic, service, start, practitioner_id, now))
+    return next((slot for slot in free if slot.practitioner_id == prefer), free[0])
+
+
+def _next_free(clinic, service, after: datetime, practitioner_id, now, count: int = 5) -> list[Slot]:
+    local_day = after.astimezone(_zone(clinic)).date()
+    slots = free_slots(clinic, service, local_day, 14, now, practitioner_id)
+    seen, result = set(), []
+    for slot in slots:
+        if slot.start >= after and slot.start not in seen:
+            seen.add(slot.start)
+            result.append(slot)
+        if len(result) == count:
+            break
+    return result
+
+
+def _insert_or_conflict(booking: Booking, clinic, service, now) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(booking)
+    except IntegrityError:
+        raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
+                              _next_free(clinic, service, booking.start_at, None, now)) from None
+
+
+def _check_patient_may_book(patient_id: int, service: Service, new_patient: bool, now: datetime) -> None:
+    if service.new_patients_only and not new_patient:
+        raise ValidationFailed(f"{service.name} is for new patients. Choose a follow-up visit instead.", "service")
+    upcoming = db.session.scalar(
+        select(func.count()).select_from(Booking).where(
+            Booking.patient_id == patient_id, Booking.status == BookingStatus.BOOKED, Booking.start_at > now
+        )
+    )
+    limit = current_app.config["MAX_FUTURE_BOOKINGS_PER_PATIENT"]
+    if upcoming >= limit:
+        raise ValidationFailed(
+            f"You already have {upcoming} upcoming visits, the most we hold at once. Cancel one, or call the clinic.",
+            "email",
+        )
+
+
+def may_change_online(booking: Booking, now: datetime) -> bool:
+    """A booked visit can be moved or cancelled online until CHANGE_NOTICE_HOURS before it."""
+    notice = timedelta(hours=current_app.config["CHANGE_NOTICE_HOURS"])
+    return booking.status == BookingStatus.BOOKED and booking.start_at - now >= notice
+
+
+def _check_change_window(booking: Booking, now: datetime) -> None:
+    if not may_change_online(booking, now):
+        hours = current_app.config["CHANGE_NOTICE_HOURS"]
+        phone = booking.clinic.phone or "the clinic"
+        raise ChangeRefused(
+            f"Your visit is less than {hours} hours away, so it can't be changed online. Please call {phone}."
+        )
+
+
+def _new_reference() -> str:
+    """A short code to quote on the phone: no 0/O or 1/I to misread."""
+    return "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
+
+
+def _zone(clinic: Clinic) -> ZoneInfo:
+    return ZoneInfo(clinic.timezone)

@@ -1,0 +1,236 @@
+"""Treatment records: the patient's chart, a note per visit (signed notes never change;
+corrections are addenda), outcome questionnaires, and home exercise programmes (each change is
+a new version; earlier versions are kept)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    DDL,
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from clinic_app.accounts.models import User
+from clinic_app.clock import UTCDateTime, utcnow
+from clinic_app.extensions import db
+from clinic_app.patients.models import Patient
+from clinic_app.scheduling.models import Booking, Practitioner
+
+
+class Chart(db.Model):
+    """What the clinic knows about a patient's condition. ``red_flags`` holds the codes of
+    clinic_app.treatments.rules.RED_FLAGS that were ticked."""
+
+    __tablename__ = "charts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"), unique=True)
+    condition: Mapped[str] = mapped_column(String(200), default="")
+    onset_date: Mapped[date | None]
+    red_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    patient: Mapped[Patient] = relationship()
+
+
+class NoteStatus(StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+
+
+class TreatmentNote(db.Model):
+    """The record of one visit (SOAP). Signed by its author, then closed for good: database
+    triggers refuse any change or deletion of a signed note."""
+
+    __tablename__ = "treatment_notes"
+    __table_args__ = (
+        CheckConstraint("pain_before BETWEEN 0 AND 10", name="pain_before_range"),
+        CheckConstraint("pain_after BETWEEN 0 AND 10", name="pain_after_range"),
+        CheckConstraint("status IN ('draft', 'signed')", name="status_known"),
+        CheckConstraint("status <> 'signed' OR signed_at IS NOT NULL", name="signed_when"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    body_region: Mapped[str] = mapped_column(String(40), default="")
+    subjective: Mapped[str] = mapped_column(Text, default="")
+    objective: Mapped[str] = mapped_column(Text, default="")
+    assessment: Mapped[str] = mapped_column(Text, default="")
+    plan: Mapped[str] = mapped_column(Text, default="")
+    techniques: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pain_before: Mapped[int | None]
+    pain_after: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(10), default=NoteStatus.DRAFT)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    booking: Mapped[Booking] = relationship()
+    author: Mapped[User] = relationship()
+    addenda: Mapped[list[NoteAddendum]] = relationship(order_by="NoteAddendum.created_at")
+
+    @property
+    def signed(self) -> bool:
+        return self.status == NoteStatus.SIGNED
+
+
+class NoteAddendum(db.Model):
+    """A correction or addition to a signed note, with who, when and why."""
+
+    __tablename__ = "note_addenda"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("treatment_notes.id", ondelete="RESTRICT"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+
+    author: Mapped[User] = relationship()
+
+
+class OdiResponse(db.Model):
+    """One Oswestry Disability Index questionnaire: ``answers`` has 10 entries, 0-5 or null
+    for a section left unanswered; ``score`` is the percentage (null when too few answered)."""
+
+    __tablename__ = "odi_responses"
+    __table_args__ = (
+        CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="score_range"),
+        CheckConstraint("timepoint IN ('intake', 'progress', 'discharge')", name="timepoint_known"),
+        Index("ix_odi_responses_patient_taken", "patient_id", "taken_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    timepoint: Mapped[str] = mapped_column(String(10))
+    answers: Mapped[list[int | None]] = mapped_column(JSON)
+    score: Mapped[float | None]
+
+
+class ExerciseCategory(StrEnum):
+    STRETCH = "stretch"
+    CORE = "core_stabilisation"
+    RANGE = "range_of_movement"
+    STRENGTH = "strengthening"
+    MOBILITY = "mobility"
+
+
+class Exercise(db.Model):
+    """An exercise in the library, with its usual dosage."""
+
+    __tablename__ = "exercises"
+    __table_args__ = (
+        CheckConstraint(
+            "category IN ('stretch', 'core_stabilisation', 'range_of_movement', 'strengthening', 'mobility')",
+            name="category_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(20))
+    instructions: Mapped[str] = mapped_column(Text)
+    sets: Mapped[int] = mapped_column(default=1)
+    reps: Mapped[int] = mapped_column(default=10)
+    hold_seconds: Mapped[int] = mapped_column(default=0)
+    times_per_day: Mapped[int] = mapped_column(default=1)
+    picture_url: Mapped[str] = mapped_column(String(300), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Programme(db.Model):
+    """A version of a patient's home exercise programme. Changing it makes a new version; the
+    current one is the one not yet replaced. The patient opens it by an e-mailed link whose
+    token is stored only as a hash."""
+
+    __tablename__ = "programmes"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "version"),
+        Index(
+            "uq_programmes_current_per_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("replaced_at IS NULL"),
+            postgresql_where=text("replaced_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id", ondelete="RESTRICT"))
+    version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    practitioner: Mapped[Practitioner] = relationship()
+    patient: Mapped[Patient] = relationship()
+    items: Mapped[list[ProgrammeExercise]] = relationship(
+        order_by="ProgrammeExercise.position", cascade="all, delete-orphan"
+    )
+
+
+class ProgrammeExercise(db.Model):
+    """One exercise in a programme version, with the dosage prescribed for this patient."""
+
+    __tablename__ = "programme_exercises"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "exercise_id"),
+        CheckConstraint("sets BETWEEN 1 AND 20 AND reps BETWEEN 1 AND 100", name="dosage_range"),
+        CheckConstraint("hold_seconds BETWEEN 0 AND 600 AND times_per_day BETWEEN 1 AND 10", name="timing_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="RESTRICT"))
+    position: Mapped[int]
+    sets: Mapped[int]
+    reps: Mapped[int]
+    hold_seconds: Mapped[int]
+    times_per_day: Mapped[int]
+    notes: Mapped[str] = mapped_column(String(300), default="")
+
+    exercise: Mapped[Exercise] = relationship()
+
+
+# A signed note is closed at the database too, whatever route or script tries to change it.
+SIGNED_NOTE_GUARDS = [
+    *(
+        DDL(
+            f"CREATE TRIGGER treatment_notes_signed_no_{verb.lower()} BEFORE {verb} ON treatment_notes "
+            "WHEN OLD.status = 'signed' BEGIN SELECT RAISE(ABORT, 'a signed note cannot be changed'); END"
+        ).execute_if(dialect="sqlite")
+        for verb in ("UPDATE", "DELETE")
+    ),
+    DDL(
+        "CREATE OR REPLACE FUNCTION refuse_signed_note_change() RETURNS trigger AS $$ BEGIN "
+        "IF OLD.status = 'signed' THEN "
+        "RAISE EXCEPTION 'a signed note cannot be changed' USING ERRCODE = 'restrict_violation'; END IF; "
+        "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+    ).execute_if(dialect="postgresql"),
+    DDL(
+        "CREATE TRIGGER treatment_notes_signed_closed BEFORE UPDATE OR DELETE ON treatment_notes "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_signed_note_change()"
+    ).execute_if(dialect="postgresql"),
+]
+for statement in SIGNED_NOTE_GUARDS:
+    event.listen(TreatmentNote.__table__, "after_create", statement)

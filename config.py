@@ -1,0 +1,188 @@
+"""Settings for each environment.
+
+Every setting below can be overridden by an environment variable of the same name
+(see ``Config.from_environment``); the README lists them all in one table.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class ConfigurationError(RuntimeError):
+    """The application cannot start safely with these settings."""
+
+
+class Config:
+    APP_ENV = "development"
+    SECRET_KEY = "dev-only-not-secret"
+    DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'clinic.db'}"
+    REDIS_URL = ""
+    # The site's address as patients reach it; links in e-mails are built from it, never from
+    # the request's Host header (which a client controls).
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    # How many proxies (load balancer, nginx) sit in front and set X-Forwarded-For/-Proto.
+    # Rate limits per address need the client's real address; 0 trusts no header.
+    PROXY_COUNT = 0
+    RATELIMIT_ENABLED = True
+    # Two limits guard the login form: per address, and per account whatever the address.
+    LOGIN_LIMIT_PER_IP = "20 per minute"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
+    REGISTER_LIMIT = "10 per hour"
+    PASSWORD_RESET_LIMIT = "5 per hour"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_DEFAULT_SENDER = "Back Solution <no-reply@backsolution.example>"
+    MAIL_TIMEOUT_SECONDS = 10
+    # When false, messages wait in the outbox (development without an SMTP server).
+    MAIL_ENABLED = True
+    BOOKING_HORIZON_DAYS = 90
+    SLOT_INTERVAL_MINUTES = 15
+    MIN_NOTICE_HOURS = 2
+    NO_SAME_DAY_BOOKING = False
+    # Online changes to a booking are refused this close to the visit: the patient calls.
+    CHANGE_NOTICE_HOURS = 24
+    MAX_FUTURE_BOOKINGS_PER_PATIENT = 3
+    # Minimal clinically important differences for low back pain (Ostelo et al., Spine 2008):
+    # a fall of this many points counts as improvement (see clinic_app/treatments/rules.py).
+    NPRS_MCID_POINTS = 2
+    ODI_MCID_POINTS = 10
+    # A clinic farther than this does not serve a patient: the search offers "tell me when a
+    # clinic opens near me" and records the search as unserved demand.
+    SERVICE_RADIUS_MILES = 50
+    # Street addresses are looked up online only when a geopy service is named here
+    # (e.g. "nominatim"); ZIP codes and "City, ST" always work offline.
+    GEOCODER = ""
+    GEOCODER_USER_AGENT = "back-solution-clinics"
+    GEOCODER_API_KEY = ""
+    GEOCODER_DOMAIN = ""
+    GEOCODER_TIMEOUT_SECONDS = 3
+    API_TITLE = "Back Solution clinics API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    PASSWORD_RESET_MAX_AGE_MINUTES = 60
+    DEMO_PASSWORD = "BackSolution-demo-2026"
+    # werkzeug's scrypt: memory-hard, the strongest hash it offers.
+    PASSWORD_HASH_METHOD = "scrypt"
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME_MINUTES = 12 * 60
+    TESTING = False
+    DEBUG = False
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> dict[str, object]:
+        """Return this class's settings with environment variables of the same name applied.
+
+        The type of each default decides how its variable is read, so ``MAIL_PORT=2525``
+        becomes an int and ``RATELIMIT_ENABLED=false`` a bool.
+        """
+        environ = os.environ if environ is None else environ
+        settings = {name: getattr(cls, name) for name in dir(cls) if name.isupper()}
+        for name, default in settings.items():
+            if name in environ and name != "APP_ENV":
+                settings[name] = _parse_like(default, environ[name], name)
+        cls.check(settings)
+        return settings
+
+    @classmethod
+    def check(cls, settings: dict[str, object]) -> None:
+        """Refuse settings that would be unsafe in this environment."""
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # the debugger is opt-in: FLASK_DEBUG=1
+    MAIL_ENABLED = False
+
+
+class TestingConfig(Config):
+    APP_ENV = "testing"
+    TESTING = True
+    PUBLIC_URL = "http://localhost"
+    DATABASE_URL = "sqlite://"
+    MAIL_PORT = 8025
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick
+
+
+class ProductionConfig(Config):
+    APP_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls, settings: dict[str, object]) -> None:
+        missing = [
+            name for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_URL") if not os.environ.get(name)
+        ]
+        if missing:
+            raise ConfigurationError(
+                "Production refuses to start without "
+                + ", ".join(missing)
+                + " (REDIS_URL so that every process shares rate limits; PUBLIC_URL for links in e-mails)."
+            )
+        if settings["SECRET_KEY"] == Config.SECRET_KEY:
+            raise ConfigurationError("Production needs its own SECRET_KEY.")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_settings(name: str | None = None, overrides: dict | None = None) -> dict[str, object]:
+    """Settings for ``name`` (default: the APP_ENV variable, else development), with the
+    environment and then ``overrides`` applied, and the extensions' own settings derived."""
+    name = (name or os.environ.get("APP_ENV") or "development").lower()
+    if name not in CONFIGS:
+        raise ConfigurationError(f"Unknown APP_ENV {name!r}; use one of {sorted(CONFIGS)}.")
+    settings = {**CONFIGS[name].from_environment(), **(overrides or {})}
+    return {**settings, **_derived(settings)}
+
+
+def _derived(settings: dict[str, object]) -> dict[str, object]:
+    """What Flask-SQLAlchemy, Flask-Limiter and Flask itself read, from our own settings."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(settings["DATABASE_URL"]),
+        # hide_parameters: a logged SQL error never carries a patient's details.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "RATELIMIT_STORAGE_URI": settings["REDIS_URL"] or "memory://",
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings["PERMANENT_SESSION_LIFETIME_MINUTES"]),
+    }
+
+
+def _parse_like(default: object, raw: str, name: str) -> object:
+    if isinstance(default, bool):
+        if raw.strip().lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.strip().lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigurationError(f"{name} must be true or false, not {raw!r}.")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be a whole number, not {raw!r}.") from None
+    return raw
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` spelling and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

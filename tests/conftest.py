@@ -1,0 +1,173 @@
+"""Shared fixtures: a fresh database per test (SQLite by default, PostgreSQL when
+TEST_DATABASE_URL is set), a client that fills in CSRF tokens like a browser, and a real
+SMTP server."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import time
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from clinic_app import create_app
+from clinic_app.extensions import db, limiter
+from tests.factories import DEFAULT_PASSWORD
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def pytest_report_header(config):
+    if TEST_DATABASE_URL:
+        return f"database: PostgreSQL {TEST_DATABASE_URL.rsplit('/', 1)[-1]}"
+    return "database: SQLite (a temporary file per test)"
+
+
+def pytest_sessionstart(session):
+    """A PostgreSQL run that cannot reach its server fails at once; it never skips."""
+    if not TEST_DATABASE_URL:
+        return
+    app = create_app("testing", {"DATABASE_URL": TEST_DATABASE_URL})
+    with app.app_context():
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - any failure here must stop the run
+            pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {error}", returncode=3)
+        db.engine.dispose()
+
+
+def database_url(tmp_path) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app_overrides():
+    """Tests override settings by overriding this fixture or updating app.config."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_overrides):
+    app = create_app(
+        "testing",
+        {"DATABASE_URL": database_url(tmp_path), **app_overrides},
+    )
+    app.test_client_class = RequestIsolatedClient
+    with app.app_context():
+        db.drop_all()
+        _drop_alembic_version()
+        db.create_all()
+        limiter.reset()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        _drop_alembic_version()
+        db.engine.dispose()  # each test's app has its own pool: close it
+
+
+def _drop_alembic_version():
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+class RequestIsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The test itself holds an app context (for factories and queries); without this, requests
+    would share its ``g``, so one client's signed-in user would leak into another's request.
+    """
+
+    def open(self, *args, **kwargs):
+        # The test's own transaction ends first, as another client's would: its reads after
+        # the request then see what the request wrote.
+        if has_app_context():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return FormClient(app.test_client())
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class FormClient:
+    """A test client that, like a browser, posts forms with the CSRF token of the page."""
+
+    TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+    def __init__(self, client):
+        self.raw = client
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+    def submit(self, url: str, data: dict, page: str | None = None, **kwargs):
+        """GET ``page`` (default ``url``), take its CSRF token, POST ``data`` to ``url``."""
+        html = self.raw.get(page or url, headers=kwargs.get("headers")).get_data(as_text=True)
+        match = self.TOKEN.search(html)
+        assert match, f"no CSRF token on {page or url}"
+        return self.raw.post(url, data={**data, "csrf_token": match.group(1) or match.group(2)}, **kwargs)
+
+    def login(self, email: str, password: str = DEFAULT_PASSWORD, **kwargs):
+        return self.submit("/login", {"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return self.submit("/logout", {}, page="/")
+
+
+class Mailbox:
+    """Messages delivered to the test SMTP server, parsed."""
+
+    def __init__(self):
+        self.messages: list[Message] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        """Addresses starting with "refused" do not exist on this server."""
+        if address.startswith("refused"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[Message]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on a free local port; the app sends its mail there."""
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_ENABLED=True)
+    yield mailbox
+    controller.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

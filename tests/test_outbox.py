@@ -1,0 +1,49 @@
+"""The notification worker: every queued message goes out once, and a bad one blocks nobody."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from clinic_app.clock import utcnow
+from clinic_app.extensions import db
+from clinic_app.notifications.models import OutboxMessage
+from clinic_app.notifications.service import MAX_ATTEMPTS, deliver_pending, queue_email
+
+
+def _queue(*recipients):
+    for recipient in recipients:
+        queue_email(recipient, "Hello", "emails/password_reset.txt", user=None, reset_url="x", minutes=1)
+    db.session.commit()
+
+
+def test_a_refused_address_does_not_hold_up_the_messages_behind_it(app, smtp_server):
+    _queue("refused@example.com", "first@example.com", "second@example.com")
+    assert deliver_pending() == 2
+    assert sorted(m["To"] for m in smtp_server.wait_for(2)) == ["first@example.com", "second@example.com"]
+    refused = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "refused@example.com"))
+    assert refused.sent_at is None and refused.attempts == 1 and refused.last_error == "SMTPRecipientsRefused"
+
+
+def test_a_refused_message_is_retried_later_and_then_given_up(app, smtp_server):
+    _queue("refused@example.com")
+    now = utcnow()
+    for _ in range(MAX_ATTEMPTS):
+        deliver_pending(now=now)
+        assert deliver_pending(now=now) == 0  # not retried straight away
+        now += timedelta(days=1)
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.attempts == MAX_ATTEMPTS and message.gave_up_at is not None
+    deliver_pending(now=now + timedelta(days=30))
+    assert db.session.scalar(select(OutboxMessage)).attempts == MAX_ATTEMPTS
+
+
+def test_each_message_is_sent_once_however_often_the_worker_runs(app, smtp_server):
+    _queue("once@example.com")
+    assert [deliver_pending(), deliver_pending(), deliver_pending()] == [1, 0, 0]
+    assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_a_rolled_back_change_sends_nothing(app, smtp_server):
+    queue_email("ghost@example.com", "Hello", "emails/password_reset.txt", user=None, reset_url="x", minutes=1)
+    db.session.rollback()
+    assert deliver_pending() == 0
