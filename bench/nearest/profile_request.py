@@ -5,8 +5,9 @@ demo data and 10,000 synthetic clinics, development settings as wrk.sh serves th
 wall time is split by wrapping, in this process only, the functions the view calls:
 
 * zip lookup: ``place_for_zip``;
-* search, open: the first ``find_nearest_clinics`` (5 open clinics);
+* search, open: the ranking of the 5 nearest open clinics (``_nearest_ids``, first call);
 * search, coming soon: the second (3 clinics opening soon within the service radius);
+* loading clinics: ``_with_clinics`` (both lists' clinics with hours and closures, one load);
 * demand insert: ``record_search`` (add + flush of the demand point);
 * commit: ``Session.commit`` (the demand point reaching disk);
 * the rest: request parsing, marshmallow serialisation, URL building, Flask and JSON.
@@ -37,7 +38,7 @@ from clinic_app.clinics import search
 from clinic_app.demo.seed import seed_demo_clinics, seed_synthetic_network
 from clinic_app.extensions import db
 
-PHASES = ("zip lookup", "search, open", "search, coming soon", "demand insert", "commit")
+PHASES = ("zip lookup", "search, open", "search, coming soon", "loading clinics", "demand insert", "commit")
 
 
 class RequestPhases:
@@ -65,7 +66,8 @@ class RequestPhases:
 
     def install(self):
         self.wrap(views, "place_for_zip", lambda _: "zip lookup")
-        self.wrap(search, "find_nearest_clinics", lambda n: "search, open" if n % 2 == 0 else "search, coming soon")
+        self.wrap(search, "_nearest_ids", lambda n: "search, open" if n % 2 == 0 else "search, coming soon")
+        self.wrap(search, "_with_clinics", lambda _: "loading clinics")
         self.wrap(search, "record_search", lambda _: "demand insert")
         self.wrap(Session, "commit", lambda _: "commit")
 

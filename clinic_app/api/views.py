@@ -54,5 +54,10 @@ def nearest(limit: int, zip: str | None = None, q: str | None = None, lat=None, 
     else:
         origin = place_for_coordinates(lat, lng)
     found = search_near(origin, limit, radius_miles, current_app.config["SERVICE_RADIUS_MILES"], utcnow())
+    # Serialised before the commit, which expires every loaded clinic: dumping afterwards
+    # would reload each one (three statements a clinic). flask-smorest returns a Response as is.
+    body = NearestResultSchema().dump(
+        {"origin": found.origin, "results": found.results, "coming_soon": found.coming_soon}
+    )
     db.session.commit()  # the anonymous demand point
-    return {"origin": found.origin, "results": found.results, "coming_soon": found.coming_soon}
+    return jsonify(body)

@@ -42,15 +42,22 @@ def find_nearest_clinics(
     """The ``limit`` clinics in ``status`` nearest the point, nearest first, each with its
     geodesic distance; only those within ``radius_miles`` when it is given."""
     ranked = _nearest_ids(latitude, longitude, limit, radius_miles, status)
-    if not ranked:
-        return []
+    return _with_clinics(ranked)[0]
+
+
+def _with_clinics(*rankings: list[tuple[int, float]]) -> list[list[NearbyClinic]]:
+    """Each ranking of (clinic id, miles) as NearbyClinics, loading every clinic they name, with
+    its opening hours and closures, in one go (three statements however many rankings)."""
+    ids = {clinic_id for ranked in rankings for clinic_id, _ in ranked}
+    if not ids:
+        return [[] for _ in rankings]
     clinics = db.session.scalars(
         select(Clinic)
-        .where(Clinic.id.in_([clinic_id for clinic_id, _ in ranked]))
+        .where(Clinic.id.in_(ids))
         .options(selectinload(Clinic.opening_hours), selectinload(Clinic.closures))
     )
     by_id = {clinic.id: clinic for clinic in clinics}
-    return [NearbyClinic(by_id[clinic_id], miles) for clinic_id, miles in ranked]
+    return [[NearbyClinic(by_id[clinic_id], miles) for clinic_id, miles in ranked] for ranked in rankings]
 
 
 def _nearest_ids(latitude, longitude, limit, radius_miles, status) -> list[tuple[int, float]]:
@@ -94,11 +101,11 @@ def search_near(
 ) -> NearbySearch:
     """A patient's search: the nearest open clinics, those opening soon within the service
     radius, and an anonymous demand point recording how far the nearest open clinic was."""
-    results = find_nearest_clinics(origin.latitude, origin.longitude, limit, radius_miles)
-    nearest = find_nearest_clinics(origin.latitude, origin.longitude, 1) if radius_miles is not None else results[:1]
-    nearest_miles = nearest[0].distance_miles if nearest else None
-    coming_soon = find_nearest_clinics(
-        origin.latitude, origin.longitude, 3, service_radius_miles, status=ClinicStatus.COMING_SOON
-    )
+    point = (origin.latitude, origin.longitude)
+    open_ranked = _nearest_ids(*point, limit, radius_miles, ClinicStatus.OPEN)
+    nearest = _nearest_ids(*point, 1, None, ClinicStatus.OPEN) if radius_miles is not None else open_ranked[:1]
+    nearest_miles = nearest[0][1] if nearest else None
+    soon_ranked = _nearest_ids(*point, 3, service_radius_miles, ClinicStatus.COMING_SOON)
+    results, coming_soon = _with_clinics(open_ranked, soon_ranked)
     record_search(origin.latitude, origin.longitude, origin.zip_code, nearest_miles, service_radius_miles, now)
     return NearbySearch(origin, results, coming_soon, nearest_miles, service_radius_miles)
