@@ -1,0 +1,1 @@
+"""Home-exercise check-ins, adherence and its effect on pain (issue 6)."""
