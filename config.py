@@ -35,12 +35,18 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
     REGISTER_LIMIT = "10 per hour"
     PASSWORD_RESET_LIMIT = "5 per hour"
+    # Bookings, cancellations and moves through the JSON API, together, from one address.
+    BOOKING_API_LIMIT = "10 per minute;30 per hour"
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
     MAIL_DEFAULT_SENDER = "Back Solution <no-reply@backsolution.example>"
     MAIL_TIMEOUT_SECONDS = 10
-    # When false, messages wait in the outbox (development without an SMTP server).
+    # When false, messages wait in the outbox (development without an SMTP server), or, when
+    # MAIL_FILE_DIR is set, the worker writes them there as .eml files to open in a mail app.
     MAIL_ENABLED = True
+    MAIL_FILE_DIR = ""
+    # The notification worker queues a reminder this many hours before each booked visit.
+    REMINDER_HOURS_BEFORE = 24
     BOOKING_HORIZON_DAYS = 90
     SLOT_INTERVAL_MINUTES = 15
     MIN_NOTICE_HOURS = 2
@@ -48,6 +54,8 @@ class Config:
     # Online changes to a booking are refused this close to the visit: the patient calls.
     CHANGE_NOTICE_HOURS = 24
     MAX_FUTURE_BOOKINGS_PER_PATIENT = 3
+    # A waitlist entry stops waiting after this many days (or on its own "before" date).
+    WAITLIST_DAYS = 30
     # Minimal clinically important differences for low back pain (Ostelo et al., Spine 2008):
     # a fall of this many points counts as improvement (see clinic_app/treatments/rules.py).
     NPRS_MCID_POINTS = 2
@@ -105,6 +113,7 @@ class Config:
 class DevelopmentConfig(Config):
     DEBUG = False  # the debugger is opt-in: FLASK_DEBUG=1
     MAIL_ENABLED = False
+    MAIL_FILE_DIR = str(INSTANCE_DIR / "mail")
 
 
 class TestingConfig(Config):

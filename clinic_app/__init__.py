@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Every model, so that the metadata (and so migrations) always sees the whole schema."""
     import clinic_app.accounts.models  # noqa: F401
+    import clinic_app.adherence.models  # noqa: F401
     import clinic_app.audit.models  # noqa: F401
     import clinic_app.clinics.models  # noqa: F401
     import clinic_app.demand.models  # noqa: F401
@@ -74,11 +75,13 @@ def import_models() -> None:
     import clinic_app.patients.models  # noqa: F401
     import clinic_app.scheduling.models  # noqa: F401
     import clinic_app.treatments.models  # noqa: F401
+    import clinic_app.waitlist.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
     from clinic_app.accounts.views import bp as accounts
     from clinic_app.admin.views import bp as admin
+    from clinic_app.api.bookings import bp as booking_api
     from clinic_app.api.views import bp as api
     from clinic_app.booking.views import bp as booking
     from clinic_app.clinics.views import bp as clinics
@@ -88,10 +91,12 @@ def register_blueprints(app: Flask) -> None:
     from clinic_app.portal.views import bp as portal
     from clinic_app.practice.views import bp as practice
     from clinic_app.public.views import bp as public
+    from clinic_app.waitlist.views import bp as waitlist
 
-    for blueprint in (public, clinics, demand, accounts, booking, portal, practice, headoffice, admin):
+    for blueprint in (public, clinics, demand, accounts, booking, waitlist, portal, practice, headoffice, admin):
         app.register_blueprint(blueprint)
     json_api.register_blueprint(api)
+    json_api.register_blueprint(booking_api)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -103,9 +108,9 @@ def register_error_handlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from clinic_app.accounts.cli import users
     from clinic_app.demo.cli import seed_demo
-    from clinic_app.notifications.cli import outbox
+    from clinic_app.notifications.cli import notifications, outbox
 
-    for command in (users, seed_demo, outbox):
+    for command in (users, seed_demo, notifications, outbox):
         app.cli.add_command(command)
 
 

@@ -3,9 +3,12 @@
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from clinic_app.accounts.models import Role
-from tests.factories import make_clinic, make_user
+from clinic_app.audit.models import AuditEvent
+from clinic_app.extensions import db
+from tests.factories import make_booking, make_clinic, make_user
 
 ANON = "anonymous"
 ROLES = [ANON, *[role.value for role in Role]]
@@ -15,7 +18,12 @@ PROTECTED = {
     "/my/": {"patient"},
     "/practice/": {"practitioner", "clinic_manager"},
     "/practice/clinics/{own_clinic}": {"practitioner", "clinic_manager"},
+    "/practice/clinics/{own_clinic}/schedule": {"practitioner", "clinic_manager"},
+    "/practice/clinics/{own_clinic}/schedule?view=week": {"practitioner", "clinic_manager"},
+    "/practice/clinics/{own_clinic}/visits/new": {"practitioner", "clinic_manager"},
+    "/practice/clinics/{own_clinic}/team": {"practitioner", "clinic_manager", "head_office", "admin"},
     "/headoffice/": {"head_office", "admin"},
+    "/headoffice/audit": {"head_office", "admin"},
     "/admin/": {"head_office", "admin"},
     "/admin/clinics": {"head_office", "admin"},
     "/admin/clinics/new": {"head_office", "admin"},
@@ -38,6 +46,7 @@ PUBLIC = [
     "/api/v1/clinics",
     "/api/v1/clinics/{own_clinic}",
     "/api/v1/clinics/nearest?zip=10001",
+    "/api/v1/services",
     "/api/v1/openapi.json",
 ]
 
@@ -89,6 +98,62 @@ def test_staff_cannot_open_a_clinic_they_do_not_work_at(client, world, role):
     assert client.get(f"/practice/clinics/{world['other'].id}").status_code == 403
 
 
+@pytest.mark.parametrize("role", ["practitioner", "clinic_manager"])
+@pytest.mark.parametrize("url", ["/practice/clinics/{}/schedule", "/practice/clinics/{}/schedule?view=week",
+                                 "/practice/clinics/{}/visits/new"])
+def test_staff_cannot_open_another_clinics_schedule(client, world, role, url):
+    _signed_in(client, world, role)
+    assert client.get(url.format(world["other"].id)).status_code == 403
+
+
+# Every page of a patient's treatment record, with the method that reaches it.
+RECORD_URLS = [
+    ("GET", "/practice/patients/{patient}"),
+    ("GET", "/practice/patients/{patient}/edit"),
+    ("POST", "/practice/patients/{patient}/edit"),
+    ("GET", "/practice/patients/{patient}/odi"),
+    ("POST", "/practice/patients/{patient}/odi"),
+    ("GET", "/practice/patients/{patient}/programme"),
+    ("POST", "/practice/patients/{patient}/programme"),
+    ("GET", "/practice/visits/{visit}/note"),
+    ("POST", "/practice/visits/{visit}/note"),
+    ("POST", "/practice/visits/{visit}/note/addenda"),
+]
+RECORD_POST = {"condition": "x", "timepoint": "intake", "subjective": "x", "pain_before": "5", "reason": "x",
+               "body": "x", "sign": "y", **{f"section_{n}": "1" for n in range(1, 11)}}
+
+
+@pytest.fixture
+def other_clinics_visit(world):
+    return make_booking(clinic=world["other"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "url"), RECORD_URLS)
+def test_records_of_another_clinics_patient_stay_closed(client, world, other_clinics_visit, role, method, url):
+    """Staff of clinic A get 404 for a clinic B patient (no hint the patient exists); patients,
+    head office and admin never reach the practice area; nothing is read or written."""
+    path = url.format(patient=other_clinics_visit.patient_id, visit=other_clinics_visit.id)
+    _signed_in(client, world, role)
+    if method == "GET":
+        response = client.get(path)
+    else:
+        response = client.submit(path, RECORD_POST, page="/login" if role == ANON else "/")
+    if role == ANON:
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    else:
+        assert response.status_code == (404 if role in ("practitioner", "clinic_manager") else 403)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+@pytest.mark.parametrize("role", ["practitioner", "clinic_manager"])
+def test_staff_open_the_chart_of_their_own_clinics_patient(client, world, role):
+    visit = make_booking(clinic=world["own"])
+    _signed_in(client, world, role)
+    assert client.get(f"/practice/patients/{visit.patient_id}").status_code == 200
+    assert client.get(f"/practice/visits/{visit.id}/note").status_code == 200
+
+
 def test_every_route_is_in_the_access_table(app):
     """A new page must be given a rule in this file before it can ship."""
 
@@ -102,6 +167,8 @@ def test_every_route_is_in_the_access_table(app):
         "/clinics/opening-alerts/unsubscribe/{}",
         "/static/{}",
         "/my/programme/{}",  # by token: tests/test_treatment_records.py
+        "/my/programme/{}/check-in",  # by token, POST: tests/test_check_ins.py
+        "/my/check-in",  # POST, patients only: tests/test_check_ins.py
         "/book/manage/{}",  # by token: tests/test_booking_pages.py
         "/book/manage/{}/calendar.ics",
         "/book/manage/{}/cancel",
@@ -110,6 +177,40 @@ def test_every_route_is_in_the_access_table(app):
         "/book/practitioner",
         "/book/time",
         "/book/details",
+        # the waitlist needs a service too, and leaving it a token: tests/test_waitlist.py
+        "/book/waitlist",
+        "/book/waitlist/joined",
+        "/book/waitlist/leave/{}",
+    }
+    # a practitioner's team pages and the POST-only team changes: tests/test_practice_team.py
+    tested_elsewhere |= {
+        "/practice/clinics/{}/team/{}",
+        "/practice/clinics/{}/team/accounts/{}/profile",
+        "/practice/clinics/{}/team/{}/hours",
+        "/practice/clinics/{}/team/{}/dated",
+        "/practice/clinics/{}/team/{}/dated/{}/delete",
+        "/practice/clinics/{}/team/{}/time-off",
+        "/practice/clinics/{}/team/{}/time-off/{}/delete",
+        "/practice/clinics/{}/closures",
+        "/practice/clinics/{}/closures/{}/delete",
+    }
+    # a visit's desk actions need a booking: tests/test_practice_schedule.py
+    tested_elsewhere |= {
+        "/practice/clinics/{}/visits/{}/status",
+        "/practice/clinics/{}/visits/{}/change",
+        "/practice/clinics/{}/visits/{}/move",
+        "/practice/clinics/{}/visits/{}/cancel",
+    }
+    # treatment records need a patient: test_records_of_another_clinics_patient_stay_closed
+    # below and tests/test_practice_records.py
+    tested_elsewhere |= {shape(url) for _, url in RECORD_URLS}
+    # the booking API needs a service, a POST body or a visit's token: tests/test_booking_api.py
+    tested_elsewhere |= {
+        "/api/v1/clinics/{}/availability",
+        "/api/v1/bookings",
+        "/api/v1/bookings/{}",
+        "/api/v1/bookings/{}/cancel",
+        "/api/v1/bookings/{}/reschedule",
     }
     covered = {shape(url.split("?")[0]) for url in [*PROTECTED, *PUBLIC]} | tested_elsewhere
     routes = {shape(rule.rule) for rule in app.url_map.iter_rules()}

@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from clinic_app.accounts.models import User
+from clinic_app.adherence.models import ExerciseCheckIn
 from clinic_app.clinics.models import Clinic
 from clinic_app.clinics.rules import US_STATES
 from clinic_app.clock import utcnow
@@ -24,6 +25,7 @@ def test_seed_demo_builds_the_network_and_accounts_and_is_idempotent(runner, cli
     assert "password: BackSolution-demo-2026" in first.output
     clinics, users, notes = _count(Clinic), _count(User), _count(TreatmentNote)
     assert notes > 100
+    assert _count(ExerciseCheckIn) > 100
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert (_count(Clinic), _count(User), _count(TreatmentNote)) == (clinics, users, notes)
 

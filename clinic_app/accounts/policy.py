@@ -20,6 +20,8 @@ AREA_ROLES: dict[str, tuple[Role, ...]] = {
     "headoffice": (Role.HEAD_OFFICE, Role.ADMIN),
     "admin_clinics": (Role.HEAD_OFFICE, Role.ADMIN),
     "admin_users": (Role.ADMIN,),
+    # A clinic's team pages (/practice/clinics/<id>/team): its staff, and head office for any clinic.
+    "practice_team": (Role.PRACTITIONER, Role.CLINIC_MANAGER, Role.HEAD_OFFICE, Role.ADMIN),
 }
 
 
@@ -71,6 +73,26 @@ def can_work_at(user: User, clinic_id: int) -> bool:
 def require_clinic_access(user: User, clinic_id: int) -> None:
     if not can_work_at(user, clinic_id):
         abort(403)
+
+
+def sees_whole_schedule(user: User) -> bool:
+    """A clinic manager runs the clinic's day: every practitioner's visits. A practitioner
+    sees, books and changes their own."""
+    return user.role == Role.CLINIC_MANAGER
+
+
+def can_handle_visit(user: User, clinic_id: int, practitioner_user_id: int) -> bool:
+    """Check in, mark, move or cancel a visit: staff of its clinic whose schedule it is on."""
+    return can_work_at(user, clinic_id) and (sees_whole_schedule(user) or practitioner_user_id == user.id)
+
+
+def can_manage_team(user: User, clinic_id: int) -> bool:
+    """Practitioner profiles, hours, breaks, time off and holiday closures are changed by the
+    clinic's own managers and by head office (and admin), who keep the clinic covered; a
+    practitioner sees them but asks a manager to change them."""
+    if user.role in (Role.HEAD_OFFICE, Role.ADMIN):
+        return True
+    return user.role == Role.CLINIC_MANAGER and can_work_at(user, clinic_id)
 
 
 def can_see_patient_record(user: User, patient_clinic_ids: set[int]) -> bool:

@@ -199,3 +199,23 @@ def upcoming_closures(clinic: Clinic, now: datetime, count: int = 5) -> list[Cli
     """The next holiday closures from today on the clinic's own calendar."""
     today = local_date(clinic.timezone, now)
     return [closure for closure in clinic.closures if closure.closed_on >= today][:count]
+
+
+def add_closure(clinic: Clinic, closed_on: date, reason: str = "") -> ClinicClosure:
+    """Close the clinic for a whole day (its own calendar); no times are offered that day."""
+    if any(closure.closed_on == closed_on for closure in clinic.closures):
+        raise ValidationFailed("The clinic is already closed that day.", "closed_on")
+    closure = ClinicClosure(closed_on=closed_on, reason=reason.strip())
+    clinic.closures.append(closure)
+    db.session.flush()
+    return closure
+
+
+def remove_closure(clinic: Clinic, closure_id: int) -> bool:
+    """Reopen a closed day; False when the clinic has no such closure."""
+    closure = next((c for c in clinic.closures if c.id == closure_id), None)
+    if closure is None:
+        return False
+    clinic.closures.remove(closure)
+    db.session.flush()
+    return True

@@ -17,6 +17,8 @@ from clinic_app.demand.forms import OpeningAlertForm
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db, limiter
 from clinic_app.notifications.links import public_url
+from clinic_app.scheduling.next_available import next_free_times
+from clinic_app.scheduling.service import practitioners_at
 
 bp = Blueprint("clinics", __name__, url_prefix="/clinics")
 
@@ -50,8 +52,9 @@ def nearest():
         return render_template("clinics/nearest.html", form=form, found=None), error.status
     now = utcnow()
     found = search_near(origin, NEAREST_PAGE_RESULTS, form.radius, current_app.config["SERVICE_RADIUS_MILES"], now)
-    db.session.commit()  # the anonymous demand point
-    return render_template(
+    # Rendered before the commit, which would expire the clinics loaded with their hours and
+    # closures and make the template reload each one.
+    page = render_template(
         "clinics/nearest.html",
         form=form,
         found=found,
@@ -60,7 +63,10 @@ def nearest():
         google_directions=directions_url,
         apple_directions=apple_directions_url,
         map_data=_map_data(found),
+        next_free=next_free_times([n.clinic for n in found.results], now),
     )
+    db.session.commit()  # the anonymous demand point
+    return page
 
 
 def _map_data(found) -> dict:
@@ -101,5 +107,7 @@ def show(slug: str):
         directions=directions_url(clinic.latitude, clinic.longitude),
         apple_directions=apple_directions_url(clinic.latitude, clinic.longitude),
         upcoming_closures=service.upcoming_closures(clinic, now),
+        practitioners=practitioners_at(clinic),
+        next_free=next_free_times([clinic], now).get(clinic.id),
         json_ld=medical_clinic_json_ld(clinic, public_url("clinics.show", slug=clinic.slug)),
     )

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from clinic_app.accounts.models import User
+from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
+from clinic_app.adherence.rules import Feeling
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
@@ -59,9 +61,40 @@ def seed_clinical_history(today: date, seed: int = 2026) -> int:
                 patient = _patient(rng, added)
                 _history(rng, clinic, practitioner, patient, index, services, exercises, today)
                 added += 1
+    _check_ins(rng, today)
     _link_demo_patient()
     db.session.flush()
     return added
+
+
+# Days a demo patient keeps exercising after a programme is prescribed: many stop within 2-3
+# days (Back Solution's own observation), some keep going for weeks.
+DAYS_KEPT_UP = (1, 2, 2, 3, 3, 4, 6, 9, 14, 21, 28)
+
+
+def _check_ins(rng: random.Random, today: date) -> None:
+    """Daily check-ins against every demo programme while it was current: on most days until
+    the patient stops, pain drifting with how the exercises felt."""
+    programmes = db.session.scalars(select(Programme).order_by(Programme.id)).all()
+    for programme in programmes:
+        start = programme.created_at.date()
+        end = min(programme.replaced_at.date() if programme.replaced_at else today, today)
+        kept_up = rng.choice(DAYS_KEPT_UP)
+        pain = rng.randrange(4, 8)
+        helps = rng.random() < 0.6
+        done = [CheckInExercise(exercise_id=item.exercise_id, sets_done=item.sets) for item in programme.items]
+        for offset in range(min(kept_up, (end - start).days)):
+            if rng.random() < 0.2:
+                continue  # a missed day
+            feeling = rng.choices(list(Feeling), weights=(6, 3, 1) if helps else (2, 4, 4))[0]
+            pain = max(0, min(10, pain + {Feeling.BETTER: -1, Feeling.SAME: 0, Feeling.WORSE: 1}[feeling]
+                              + rng.choice((-1, 0, 0, 1))))
+            db.session.add(ExerciseCheckIn(
+                patient_id=programme.patient_id, programme_id=programme.id, on_date=start + timedelta(days=offset),
+                pain=pain, feeling=feeling.value,
+                exercises=[CheckInExercise(exercise_id=d.exercise_id, sets_done=d.sets_done) for d in done],
+            ))
+    db.session.flush()
 
 
 def _clinics_with_practitioners() -> list[Clinic]:

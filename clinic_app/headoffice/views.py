@@ -1,11 +1,15 @@
 """Head office under /headoffice/: the network at a glance."""
 
-from flask import Blueprint, render_template
+from datetime import UTC, datetime, time, timedelta
+
+from flask import Blueprint, render_template, request, url_for
 
 from clinic_app.accounts.policy import area_required
 from clinic_app.accounts.service import count_users_by_role
+from clinic_app.audit.service import AuditQuery, search_events
 from clinic_app.clinics.models import ClinicStatus
 from clinic_app.clinics.service import count_clinics_by_status
+from clinic_app.headoffice.forms import AUDIT_ACTIONS, AuditSearchForm
 
 bp = Blueprint("headoffice", __name__, url_prefix="/headoffice")
 
@@ -19,3 +23,46 @@ def index():
         clinic_counts=[(status, counts.get(status, 0)) for status in ClinicStatus],
         user_counts=count_users_by_role(),
     )
+
+
+AUDIT_PAGE_SIZE = 50
+AUDIT_MAX_PAGES = 100
+
+
+@bp.get("/audit")
+@area_required("headoffice")
+def audit():
+    """Who read or changed which patient's record: newest first, filtered, 50 to a page.
+    Head office sees patient numbers, never names or clinical content."""
+    form = AuditSearchForm(formdata=request.args)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), AUDIT_MAX_PAGES)
+    searching = any(request.args.get(name) for name in ("patient_id", "actor_email", "action", "since", "until"))
+    valid = form.validate() if searching else True
+    events, more = [], False
+    if valid:
+        found = search_events(audit_query(form, limit=page * AUDIT_PAGE_SIZE + 1))
+        events, more = found[(page - 1) * AUDIT_PAGE_SIZE:page * AUDIT_PAGE_SIZE], len(found) > page * AUDIT_PAGE_SIZE
+    return render_template(
+        "headoffice/audit.html", form=form, events=events, page=page, actions=AUDIT_ACTIONS,
+        previous_url=_audit_page_url(page - 1) if page > 1 else None,
+        next_url=_audit_page_url(page + 1) if more and page < AUDIT_MAX_PAGES else None,
+    ), 200 if valid else 422
+
+
+def audit_query(form: AuditSearchForm, limit: int) -> AuditQuery:
+    """Dates are whole UTC days; the end date is included."""
+
+    def start_of(day):
+        return datetime.combine(day, time(), UTC) if day else None
+
+    last_day = form.until.data
+    return AuditQuery(
+        patient_id=form.patient_id.data, actor_email=form.actor_email.data or "", action=form.action.data or "",
+        since=start_of(form.since.data), until=start_of(last_day + timedelta(days=1) if last_day else None),
+        limit=limit,
+    )
+
+
+def _audit_page_url(page: int) -> str:
+    args = {key: value for key, value in request.args.items() if key != "page" and value}
+    return url_for("headoffice.audit", **args, page=page)

@@ -1,42 +1,106 @@
-"""``flask outbox send``: the notification worker."""
+"""``flask notifications send``: the notification worker. Each pass queues the reminders that
+are due and delivers every due message; ``--loop`` repeats it, so it is all production runs.
+(``flask outbox send``, the old name, still works.)"""
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
+from datetime import datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
+from clinic_app import clock
+from clinic_app.extensions import begin_serialised_transaction, db
 from clinic_app.notifications.service import deliver_pending
+from clinic_app.notifications.transport import transport_for
+from clinic_app.scheduling.reminders import queue_due_reminders
+
+log = logging.getLogger(__name__)
+
+
+def send_due(now: datetime | None = None) -> tuple[int, int]:
+    """One pass: queue due reminders (committed first), then deliver; return (queued, sent).
+    ``now`` defaults to the clock (clinic_app.clock.utcnow, looked up at call time)."""
+    begin_serialised_transaction()  # SQLite: one worker queues at a time (PostgreSQL: unique keys)
+    queued = queue_due_reminders(now or clock.utcnow(), current_app.config["REMINDER_HOURS_BEFORE"])
+    db.session.commit()
+    return queued, deliver_pending(now)
+
+
+@click.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, a pass every --interval seconds.")
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between passes.")
+@with_appcontext
+def send(loop: bool, interval: float):
+    """Queue due reminders and send every due message once, or keep doing so with --loop
+    (stops cleanly after the current pass on SIGTERM or Ctrl-C)."""
+    if not loop:
+        click.echo(_summary(*send_due()))
+        return
+    stopping = [False]
+
+    def stop(signum, frame):
+        stopping[0] = True  # finish the current pass, then leave
+
+    previous = _on_stop_signals(stop)
+    try:
+        while not stopping[0]:
+            _one_pass_of_loop()
+            _wait(interval, stopping)
+    finally:
+        _on_stop_signals(*previous)
+    click.echo("Stopping.")
+
+
+def _one_pass_of_loop() -> None:
+    try:
+        queued, sent = send_due()
+    except OperationalError as error:  # the database went away: try again next pass
+        db.session.rollback()
+        log.warning("notification pass failed (%s); retrying", type(error).__name__)
+        return
+    if queued or sent:
+        click.echo(f"{clock.utcnow():%Y-%m-%d %H:%M:%S} UTC " + _summary(queued, sent))
+
+
+def _summary(queued: int, sent: int) -> str:
+    _, mode = transport_for(current_app.config)
+    where = {
+        "smtp": "",
+        "file": f" to .eml files in {current_app.config['MAIL_FILE_DIR']} (MAIL_ENABLED is off)",
+        "": " (MAIL_ENABLED is off: messages wait in the outbox)",
+    }[mode]
+    return f"Queued {queued} reminder(s). Sent {sent} message(s){where}."
+
+
+def _on_stop_signals(term_handler, int_handler=None):
+    """Install handlers for SIGTERM and SIGINT; return the ones they replace."""
+    return (
+        signal.signal(signal.SIGTERM, term_handler),
+        signal.signal(signal.SIGINT, int_handler or term_handler),
+    )
+
+
+def _wait(seconds: float, stopping: list[bool]) -> None:
+    deadline = time.monotonic() + seconds
+    while not stopping[0] and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 @click.group()
+def notifications():
+    """Booking reminders and queued e-mail."""
+
+
+@click.group(hidden=True)
 def outbox():
-    """Send queued e-mail."""
+    """The old name of `flask notifications`."""
 
 
-@outbox.command("send")
-@click.option("--loop", is_flag=True, help="Keep running, checking every --interval seconds.")
-@click.option("--interval", default=10.0, show_default=True)
-@with_appcontext
-def send(loop: bool, interval: float):
-    """Send every pending message once, or keep doing so with --loop (stops cleanly on SIGTERM)."""
-    stopping = False
-
-    def stop(signum, frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    while True:
-        sent = deliver_pending()
-        if not loop:
-            click.echo(f"Sent {sent} message(s).")
-            return
-        deadline = time.monotonic() + interval
-        while not stopping and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if stopping:
-            click.echo("Stopping.")
-            return
+notifications.add_command(send)
+outbox.add_command(send)

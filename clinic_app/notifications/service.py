@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from flask import current_app, render_template
 from sqlalchemy import select
 
 from clinic_app.clock import utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import begin_serialised_transaction, db
 from clinic_app.notifications.models import OutboxMessage
+from clinic_app.notifications.transport import transport_for
 
 log = logging.getLogger(__name__)
 
@@ -56,24 +56,28 @@ def queue_email(
 def deliver_pending(now: datetime | None = None, batch_size: int = 50) -> int:
     """Send due messages, committing after each; return how many went. The worker's job.
 
-    Each message is claimed with a row lock that other workers skip (PostgreSQL), so two
-    workers never send the same one. When the SMTP server cannot be reached the batch stops
-    and the messages wait, unchanged; a message the server refuses is retried later.
+    Each message is claimed with a row lock that other workers skip (PostgreSQL; SQLite runs
+    the claims one at a time), so two workers never send the same one. When the SMTP server
+    cannot be reached the batch stops and the messages wait, unchanged; a message the server
+    refuses is retried later. With MAIL_ENABLED off, messages go to .eml files in
+    MAIL_FILE_DIR (development) or, without one, wait in the outbox.
     """
-    if not current_app.config["MAIL_ENABLED"]:
+    transport, _ = transport_for(current_app.config)
+    if transport is None:
         return 0
     now = now or utcnow()
     sent = 0
     for _ in range(batch_size):
         message = _claim_next_due(now)
         if message is None:
+            db.session.rollback()
             break
         try:
-            _send(message)
+            transport(message)
         except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as refusal:
             _schedule_retry(message, refusal, now)
         except (OSError, smtplib.SMTPException) as outage:
-            log.warning("SMTP unavailable (%s); %s stays queued", type(outage).__name__, message.id)
+            log.warning("mail unavailable (%s); %s stays queued", type(outage).__name__, message.id)
             db.session.rollback()
             break
         else:
@@ -85,6 +89,8 @@ def deliver_pending(now: datetime | None = None, batch_size: int = 50) -> int:
 
 
 def _claim_next_due(now: datetime) -> OutboxMessage | None:
+    # SQLite has no row locks: BEGIN IMMEDIATE makes a second worker wait for the first's commit.
+    begin_serialised_transaction()
     return db.session.scalar(
         select(OutboxMessage)
         .where(
@@ -106,24 +112,3 @@ def _schedule_retry(message: OutboxMessage, error: Exception, now: datetime) -> 
         log.error("outbox message %s given up after %s attempts", message.id, message.attempts)
     else:
         message.next_attempt_at = now + timedelta(minutes=2**message.attempts)
-
-
-def _send(message: OutboxMessage) -> None:
-    config = current_app.config
-    email = EmailMessage()
-    email["From"] = config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
-    if message.calendar:
-        email.add_attachment(
-            message.calendar.encode(),
-            maintype="text",
-            subtype="calendar",
-            filename="invite.ics",
-            params={"method": message.calendar_method} if message.calendar_method else {},
-        )
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT_SECONDS"]) as smtp:
-        smtp.send_message(email)

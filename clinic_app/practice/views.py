@@ -21,3 +21,9 @@ def clinic(clinic_id: int):
     require_clinic_access(current_user, clinic_id)
     clinic = get_clinic_with_staff(clinic_id) or abort(404)
     return render_template("practice/clinic.html", clinic=clinic, staff=clinic.staff)
+
+
+# The other pages of the workspace register on this blueprint: the schedule and the desk
+# (schedule.py, desk.py), charts, notes, questionnaires and programmes (records.py), and the
+# clinic's team, profiles and hours (team.py).
+from clinic_app.practice import records, schedule, team  # noqa: E402, F401

@@ -4,6 +4,7 @@ pure engine in scheduling.rules."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,12 @@ def booking_policy() -> BookingPolicy:
     )
 
 
+def staff_booking_policy() -> BookingPolicy:
+    """Staff at the desk book and move visits up to the moment they start (a walk-in, a gap
+    today): the minimum notice and the no-same-day rule are for patients booking online."""
+    return replace(booking_policy(), min_notice_hours=0, no_same_day=False)
+
+
 def practitioners_offering(clinic: Clinic, service: Service, practitioner_id: int | None = None) -> list[Practitioner]:
     """Active practitioners who offer the service and have hours at the clinic."""
     query = (
@@ -61,6 +68,7 @@ def free_slots(
     now: datetime,
     practitioner_id: int | None = None,
     ignore_bookings: bool = False,
+    policy: BookingPolicy | None = None,
 ) -> list[Slot]:
     """Every free slot for the service at the clinic over ``days`` local days."""
     practitioners = practitioners_offering(clinic, service, practitioner_id)
@@ -79,7 +87,7 @@ def free_slots(
         closures={closure.closed_on for closure in clinic.closures},
         busy={} if ignore_bookings else busy_intervals(ids, *window),
         now=now,
-        policy=booking_policy(),
+        policy=policy or booking_policy(),
     )
 
 

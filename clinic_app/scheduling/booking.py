@@ -22,10 +22,11 @@ from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.errors import Conflict, ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.patients.service import PatientDetails, match_or_create_patient
-from clinic_app.scheduling.availability import free_slots
+from clinic_app.scheduling.availability import booking_policy, free_slots, staff_booking_policy
 from clinic_app.scheduling.models import Booking, BookingStatus, Service
 from clinic_app.scheduling.notifications import queue_booking_message
 from clinic_app.scheduling.rules import Slot
+from clinic_app.waitlist.service import offer_freed_time
 
 
 class SlotUnavailable(Conflict):
@@ -54,12 +55,13 @@ class BookingRequest:
     source: str = "online"
     created_by_id: int | None = None
     user_id: int | None = None
+    online: bool = True  # False: staff at the desk, who may book up to the start time
 
 
 def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, str]:
     """Book the visit; return it and its manage token (shown once, stored only as a hash)."""
     clinic, service = _clinic_and_service(request.clinic_id, request.service_slug)
-    slot = _free_slot(clinic, service, request.start, request.practitioner_id, now)
+    slot = _free_slot(clinic, service, request.start, request.practitioner_id, now, online=request.online)
     patient = match_or_create_patient(request.patient, request.user_id)
     _check_patient_may_book(patient.id, service, request.new_patient, now)
     token = secrets.token_urlsafe(32)
@@ -70,7 +72,7 @@ def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, s
         source=request.source, pain_area=request.pain_area.strip(), new_patient=request.new_patient,
         manage_token_hash=hash_token(token), created_by_id=request.created_by_id,
     )
-    _insert_or_conflict(booking, clinic, service, now)
+    _insert_or_conflict(booking, clinic, service, now, request.online)
     queue_booking_message(booking, "confirmation", token)
     return booking, token
 
@@ -91,6 +93,7 @@ def cancel_booking(booking: Booking, by: str, reason: str, now: datetime, online
     booking.sequence += 1
     db.session.flush()
     queue_booking_message(booking, "cancellation")
+    offer_freed_time(booking, now)
 
 
 def reschedule_booking(booking: Booking, new_start: datetime, now: datetime, online: bool = True) -> Booking:
@@ -104,13 +107,14 @@ def reschedule_booking(booking: Booking, new_start: datetime, now: datetime, onl
     booking.status = BookingStatus.CANCELLED  # free its own time while looking for the new one
     booking.cancelled_at = now
     db.session.flush()
-    slot = _free_slot(booking.clinic, booking.service, new_start, None, now, prefer=old_practitioner)
+    slot = _free_slot(booking.clinic, booking.service, new_start, None, now, prefer=old_practitioner, online=online)
     booking.status, booking.cancelled_at = BookingStatus.BOOKED, None
     booking.start_at, booking.end_at, booking.practitioner_id = slot.start, slot.end, slot.practitioner_id
     booking.blocked_until = slot.end + timedelta(minutes=booking.service.buffer_after_minutes)
     booking.sequence += 1
-    _insert_or_conflict(booking, booking.clinic, booking.service, now)
+    _insert_or_conflict(booking, booking.clinic, booking.service, now, online)
     queue_booking_message(booking, "reschedule", previous_start=old_start)
+    offer_freed_time(booking, now, start=old_start, practitioner_id=old_practitioner)
     return booking
 
 
@@ -128,27 +132,30 @@ def _clinic_and_service(clinic_id: int, service_slug: str) -> tuple[Clinic, Serv
     return clinic, service
 
 
-def _free_slot(clinic, service, start, practitioner_id, now, prefer=None) -> Slot:
+def _free_slot(clinic, service, start, practitioner_id, now, prefer=None, online=True) -> Slot:
     """The free slot at exactly ``start``: the chosen practitioner's, or the preferred one's,
-    or the first available. Raises when the time is not bookable or no longer free."""
+    or the first available. Raises when the time is not bookable or no longer free. Staff
+    (``online=False``) may book without the patients' minimum notice."""
+    policy = booking_policy() if online else staff_booking_policy()
     if start.tzinfo is None:
         raise ValidationFailed("Give the time with its UTC offset.", "start")
     if start <= now:
         raise ValidationFailed("That time has already passed.", "start")
     local_day = start.astimezone(_zone(clinic)).date()
-    grid = free_slots(clinic, service, local_day, 1, now, practitioner_id, ignore_bookings=True)
+    grid = free_slots(clinic, service, local_day, 1, now, practitioner_id, ignore_bookings=True, policy=policy)
     if not any(slot.start == start for slot in grid):
         raise ValidationFailed("That is not a bookable time at this clinic: choose one of the times offered.", "start")
-    free = [slot for slot in free_slots(clinic, service, local_day, 1, now, practitioner_id) if slot.start == start]
+    free = [slot for slot in free_slots(clinic, service, local_day, 1, now, practitioner_id, policy=policy)
+            if slot.start == start]
     if not free:
         raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
-                              _next_free(clinic, service, start, practitioner_id, now))
+                              _next_free(clinic, service, start, practitioner_id, now, policy=policy))
     return next((slot for slot in free if slot.practitioner_id == prefer), free[0])
 
 
-def _next_free(clinic, service, after: datetime, practitioner_id, now, count: int = 5) -> list[Slot]:
+def _next_free(clinic, service, after: datetime, practitioner_id, now, count: int = 5, policy=None) -> list[Slot]:
     local_day = after.astimezone(_zone(clinic)).date()
-    slots = free_slots(clinic, service, local_day, 14, now, practitioner_id)
+    slots = free_slots(clinic, service, local_day, 14, now, practitioner_id, policy=policy)
     seen, result = set(), []
     for slot in slots:
         if slot.start >= after and slot.start not in seen:
@@ -159,13 +166,14 @@ def _next_free(clinic, service, after: datetime, practitioner_id, now, count: in
     return result
 
 
-def _insert_or_conflict(booking: Booking, clinic, service, now) -> None:
+def _insert_or_conflict(booking: Booking, clinic, service, now, online: bool = True) -> None:
     try:
         with db.session.begin_nested():
             db.session.add(booking)
     except IntegrityError:
         raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
-                              _next_free(clinic, service, booking.start_at, None, now)) from None
+                              _next_free(clinic, service, booking.start_at, None, now,
+                                         policy=booking_policy() if online else staff_booking_policy())) from None
 
 
 def _check_patient_may_book(patient_id: int, service: Service, new_patient: bool, now: datetime) -> None:

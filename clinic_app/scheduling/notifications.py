@@ -15,7 +15,7 @@ SUBJECTS = {
     "confirmation": "Your visit to {clinic} is booked: {when}",
     "reschedule": "Your visit to {clinic} has moved: {when}",
     "cancellation": "Your visit to {clinic} on {when} is cancelled",
-    "reminder": "Reminder: your visit to {clinic} tomorrow at {time}",
+    "reminder": "Reminder: your visit to {clinic} on {when}",
 }
 
 
@@ -29,27 +29,35 @@ def describe_when(booking, moment: datetime | None = None) -> str:
     return local.strftime("%A %-d %B %Y at %-I:%M %p ") + (local.tzname() or "")
 
 
-def queue_booking_message(booking, kind: str, token: str | None = None, previous_start: datetime | None = None):
-    """Queue one e-mail of this kind for this version of the booking (never twice)."""
-    local = local_time(booking)
-    subject = SUBJECTS[kind].format(clinic=booking.clinic.name, when=describe_when(booking),
-                                    time=local.strftime("%-I:%M %p"))
+def queue_booking_message(booking, kind: str, token: str | None = None, previous_start: datetime | None = None,
+                          **extra_context):
+    """Queue one e-mail of this kind for this version of the booking (never twice: the key
+    names the booking's sequence, so a moved visit gets its own reminder for the new time).
+    Reminders carry no calendar file: the one from the confirmation is still current."""
+    subject = SUBJECTS[kind].format(clinic=booking.clinic.name, when=describe_when(booking))
     context = {
         "booking": booking,
         "when": describe_when(booking),
         "previous_when": describe_when(booking, previous_start) if previous_start else "",
         "manage_url": public_url("booking.manage", token=token) if token else "",
         "kind": kind,
+        **extra_context,
     }
+    method = "CANCEL" if kind == "cancellation" else "REQUEST"
+    calendar = None if kind == "reminder" else (calendar_for(booking), method)
     return queue_email(
         booking.patient.email,
         subject,
         f"emails/booking_{kind}.txt",
         html_template=f"emails/booking_{kind}.html",
-        calendar=(calendar_for(booking), "CANCEL" if kind == "cancellation" else "REQUEST"),
-        idempotency_key=f"booking:{booking.id}:{kind}:{booking.sequence}",
+        calendar=calendar,
+        idempotency_key=booking_message_key(booking, kind),
         **context,
     )
+
+
+def booking_message_key(booking, kind: str) -> str:
+    return f"booking:{booking.id}:{kind}:{booking.sequence}"
 
 
 def calendar_for(booking, now: datetime | None = None) -> str:

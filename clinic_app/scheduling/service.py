@@ -114,3 +114,13 @@ def _overlap(a: WeeklyInterval, b: WeeklyInterval) -> bool:
 def _row(practitioner: Practitioner, clinic: Clinic, interval: WeeklyInterval) -> WorkingHours:
     return WorkingHours(practitioner_id=practitioner.id, clinic_id=clinic.id, weekday=interval.weekday,
                         starts=interval.starts, ends=interval.ends)
+
+
+def practitioners_at(clinic: Clinic) -> list[Practitioner]:
+    """The team patients see on a clinic's page: active practitioners with weekly hours there,
+    by name."""
+    return list(db.session.scalars(
+        select(Practitioner)
+        .where(Practitioner.active.is_(True), Practitioner.working_hours.any(WorkingHours.clinic_id == clinic.id))
+        .order_by(Practitioner.display_name)
+    ))

@@ -31,6 +31,8 @@ def mark_visit(actor: Actor, booking: Booking, status: BookingStatus, now: datet
         raise Conflict("Patients can be checked in from two hours before their visit.")
     if status == BookingStatus.NO_SHOW and now < booking.start_at:
         raise Conflict("A visit can be marked as a no-show only once its start time has passed.")
+    if status == BookingStatus.COMPLETED and now < booking.start_at:
+        raise Conflict("A visit can be marked as seen only once its start time has passed.")
     booking.status = status
     db.session.flush()
     record_event(actor, booking.patient_id, f"mark_{status}", booking, now)

@@ -1,0 +1,46 @@
+"""The head-office audit search: shape and format only."""
+
+from __future__ import annotations
+
+from wtforms import DateField, EmailField, IntegerField, SelectChoice, SelectField
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from clinic_app.form_base import SiteForm
+
+# What each audited action means, in the words shown to head office.
+AUDIT_ACTIONS = {
+    "view_chart": "Opened the chart",
+    "update_chart": "Changed the chart",
+    "start_note": "Started a note",
+    "view_note": "Opened a note",
+    "edit_note": "Saved a draft note",
+    "sign_note": "Signed a note",
+    "add_addendum": "Added an addendum",
+    "record_odi": "Recorded an Oswestry questionnaire",
+    "view_programme": "Opened the exercise programme",
+    "prescribe_programme": "Prescribed an exercise programme",
+    "mark_arrived": "Checked the patient in",
+    "mark_completed": "Marked the visit as seen",
+    "mark_no_show": "Marked a no-show",
+    "mark_booked": "Put the visit back to booked",
+}
+
+
+class AuditSearchForm(SiteForm):
+    """Read from the query string: a search changes nothing, so it needs no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    patient_id = IntegerField("Patient number",
+                              validators=[Optional(), NumberRange(1, message="Enter a patient number.")],
+                              render_kw={"inputmode": "numeric"})
+    actor_email = EmailField("Staff e-mail", validators=[Optional(), Length(max=254)])
+    action = SelectField("Action", validators=[Optional()], choices=[SelectChoice("", "Any action")]
+                         + [SelectChoice(code, label) for code, label in AUDIT_ACTIONS.items()])
+    since = DateField("From (UTC)", validators=[Optional()])
+    until = DateField("To (UTC, inclusive)", validators=[Optional()])
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("The end date must be on or after the start date.")

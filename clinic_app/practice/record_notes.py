@@ -1,0 +1,111 @@
+"""The treatment note of a visit: the author writes a draft, then signs it; a signed note is
+read-only for everyone and takes addenda (with a reason). Any attempt to change a signed note
+is refused with a message, never an error page."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from clinic_app.accounts.policy import area_required
+from clinic_app.clock import utcnow
+from clinic_app.errors import Conflict, DomainError, ValidationFailed
+from clinic_app.extensions import db
+from clinic_app.practice.records import on_clinic_clock, reject, staff_actor, visit_for_records
+from clinic_app.practice.records_forms import AddendumForm, NoteForm
+from clinic_app.practice.views import bp
+from clinic_app.scheduling.models import Booking
+from clinic_app.treatments.models import TreatmentNote
+from clinic_app.treatments.notes import NoteDetails, add_addendum, note_for_visit, save_draft, sign_note
+
+
+@bp.get("/visits/<int:booking_id>/note")
+@area_required("practice")
+def note(booking_id: int):
+    booking = visit_for_records(booking_id)
+    existing = find_note(booking.id)
+    if existing is not None:
+        note_for_visit(staff_actor(), booking, utcnow())  # the audited read
+        db.session.commit()
+    form = NoteForm(obj=existing) if existing is not None and not existing.signed else NoteForm()
+    return note_page(booking, existing, form, AddendumForm())
+
+
+@bp.post("/visits/<int:booking_id>/note")
+@area_required("practice")
+def note_save(booking_id: int):
+    booking = visit_for_records(booking_id)
+    form, actor, now = NoteForm(), staff_actor(), utcnow()
+    try:
+        note = find_note(booking.id) or note_for_visit(actor, booking, now)
+        valid = form.validate()
+        if not valid and may_edit(note):
+            db.session.rollback()
+            return note_page(booking, find_note(booking.id), form, AddendumForm(), status=422)
+        # A signed note or another author's draft: the service refuses before writing anything.
+        save_draft(actor, note, note_details(form) if valid else NoteDetails(), now)
+        if form.sign.data:
+            sign_note(actor, note, now)
+    except ValidationFailed as error:
+        reject(form, error)
+        return note_page(booking, find_note(booking.id), form, AddendumForm(), status=422)
+    except DomainError as error:
+        return refused(booking, error)
+    db.session.commit()
+    flash("The note is signed and closed." if form.sign.data else "The draft was saved.", "success")
+    return redirect(url_for("practice.note", booking_id=booking.id), 303)
+
+
+@bp.post("/visits/<int:booking_id>/note/addenda")
+@area_required("practice")
+def note_addendum(booking_id: int):
+    booking = visit_for_records(booking_id)
+    existing = find_note(booking.id)
+    if existing is None:
+        return refused(booking, Conflict("This visit has no note yet; write the note first."))
+    form = AddendumForm()
+    if form.validate():
+        try:
+            add_addendum(staff_actor(), existing, form.reason.data, form.body.data, utcnow())
+        except ValidationFailed as error:
+            reject(form, error)
+        except DomainError as error:
+            return refused(booking, error)
+        else:
+            db.session.commit()
+            flash("The addendum was added to the signed note.", "success")
+            return redirect(url_for("practice.note", booking_id=booking.id), 303)
+    return note_page(booking, existing, NoteForm(formdata=None), form, status=422)
+
+
+def find_note(booking_id: int) -> TreatmentNote | None:
+    return db.session.scalar(select(TreatmentNote).where(TreatmentNote.booking_id == booking_id))
+
+
+def note_details(form: NoteForm) -> NoteDetails:
+    return NoteDetails(
+        subjective=form.subjective.data or "", objective=form.objective.data or "",
+        assessment=form.assessment.data or "", plan=form.plan.data or "", body_region=form.body_region.data or "",
+        techniques=tuple(form.techniques.data or ()), pain_before=form.pain_before.data,
+        pain_after=form.pain_after.data,
+    )
+
+
+def refused(booking: Booking, error: DomainError):
+    """The note page again, with the rule's refusal at the top and nothing changed."""
+    db.session.rollback()
+    return note_page(booking, find_note(booking.id), NoteForm(formdata=None), AddendumForm(formdata=None),
+                     refusal=error.message, status=getattr(error, "status", 409))
+
+
+def may_edit(note: TreatmentNote | None) -> bool:
+    return note is None or (not note.signed and note.author_id == current_user.id)
+
+
+def note_page(booking: Booking, note: TreatmentNote | None, form: NoteForm, addendum_form: AddendumForm,
+              refusal: str = "", status: int = 200):
+    return render_template(
+        "practice/note.html", booking=booking, patient=booking.patient, note=note, form=form,
+        addendum_form=addendum_form, editable=may_edit(note), refusal=refusal, visit_time=on_clinic_clock(booking),
+    ), status

@@ -1,0 +1,99 @@
+"""The home exercise programme builder: pick exercises from the library with a dosage for
+this patient; saving makes a new version (the old ones stay in the history) and e-mails the
+patient the link."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from clinic_app.accounts.policy import area_required
+from clinic_app.audit.service import record_event
+from clinic_app.clock import utcnow
+from clinic_app.errors import ValidationFailed
+from clinic_app.extensions import db
+from clinic_app.patients.models import Patient
+from clinic_app.practice.records import reject, staff_actor
+from clinic_app.practice.records_forms import ProgrammeForm
+from clinic_app.practice.views import bp
+from clinic_app.scheduling.models import Practitioner
+from clinic_app.treatments.access import patient_for
+from clinic_app.treatments.models import Programme
+from clinic_app.treatments.programmes import (
+    MAX_EXERCISES,
+    Dose,
+    current_programme,
+    exercise_library,
+    prescribe_programme,
+    programme_history,
+)
+
+
+@bp.get("/patients/<int:patient_id>/programme")
+@area_required("practice")
+def programme(patient_id: int):
+    patient = patient_for(current_user, patient_id)
+    form = ProgrammeForm()
+    fill_from(form, current_programme(patient.id))
+    return programme_page(patient, form)
+
+
+@bp.post("/patients/<int:patient_id>/programme")
+@area_required("practice")
+def programme_save(patient_id: int):
+    patient = patient_for(current_user, patient_id)
+    form = ProgrammeForm()
+    prescriber = db.session.scalar(select(Practitioner).where(Practitioner.user_id == current_user.id))
+    if prescriber is None:
+        form.form_errors.append("Only a practitioner with a treating profile can prescribe a programme.")
+    elif form.validate():
+        try:
+            saved, _ = prescribe_programme(staff_actor(), patient, prescriber, doses(form), form.notes.data or "",
+                                           utcnow())
+        except ValidationFailed as error:
+            reject(form, error)  # names "exercises" or a dosage: shown at the top of the form
+        else:
+            db.session.commit()
+            flash(f"Version {saved.version} of the programme was saved and e-mailed to {patient.first_name}.",
+                  "success")
+            return redirect(url_for("practice.programme", patient_id=patient.id), 303)
+    return programme_page(patient, form, status=422)
+
+
+def fill_from(form: ProgrammeForm, current: Programme | None) -> None:
+    """One row per exercise of the library: ticked with this patient's dosage when it is in
+    the current programme, otherwise with the exercise's usual dosage."""
+    items = {item.exercise_id: item for item in current.items} if current else {}
+    for exercise in exercise_library():
+        source = items.get(exercise.id, exercise)
+        form.exercises.append_entry({
+            "exercise_id": str(exercise.id), "chosen": exercise.id in items, "sets": source.sets,
+            "reps": source.reps, "hold_seconds": source.hold_seconds, "times_per_day": source.times_per_day,
+            "notes": getattr(source, "notes", "") if exercise.id in items else "",
+        })
+    if current:
+        form.notes.data = current.notes
+
+
+def doses(form: ProgrammeForm) -> list[Dose]:
+    return [
+        Dose(exercise_number(entry.exercise_id.data), entry.sets.data, entry.reps.data, entry.hold_seconds.data,
+             entry.times_per_day.data, entry.notes.data or "")
+        for entry in form.chosen()
+    ]
+
+
+def exercise_number(value: str | None) -> int:
+    """The exercise's id from the hidden field; 0 (no such exercise) when it was tampered with."""
+    return int(value) if (value or "").isdigit() else 0
+
+
+def programme_page(patient: Patient, form: ProgrammeForm, status: int = 200):
+    """The builder with the history of versions; showing the programmes is an audited read."""
+    record_event(staff_actor(), patient.id, "view_programme", None, utcnow())
+    history = programme_history(patient.id)
+    db.session.commit()
+    library = {str(exercise.id): exercise for exercise in exercise_library()}
+    return render_template("practice/programme.html", patient=patient, form=form, library=library,
+                           history=history, max_exercises=MAX_EXERCISES), status

@@ -1,0 +1,83 @@
+"""Reminder e-mails, queued by the notification worker on every pass (``flask notifications
+send``), so nothing else needs scheduling.
+
+A reminder cannot carry the manage link: the link's token is stored only as a hash, and a
+new token would break the link in the confirmation. The reminder names the confirmation
+e-mail for online changes while they are still allowed, else the clinic's phone number.
+Flush, never commit: the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from clinic_app.extensions import db
+from clinic_app.notifications.models import OutboxMessage
+from clinic_app.scheduling.models import Booking, BookingStatus
+from clinic_app.scheduling.notifications import booking_message_key, queue_booking_message
+
+
+def reminder_due(start_at: datetime, announced_at: datetime, now: datetime, hours_before: int) -> bool:
+    """A visit is reminded of once it is ``hours_before`` away and still ahead, unless the
+    patient learnt of this time inside that window (a late booking or move): the e-mail
+    they just had is the reminder."""
+    window_opens = start_at - timedelta(hours=hours_before)
+    return window_opens <= now < start_at and announced_at < window_opens
+
+
+def queue_due_reminders(now: datetime, hours_before: int) -> int:
+    """Queue a reminder for every booked visit that is due one and has none for its current
+    time; return how many were queued. Cancelled and past visits never get one."""
+    bookings = db.session.scalars(
+        select(Booking).where(
+            Booking.status == BookingStatus.BOOKED,
+            Booking.start_at > now,
+            Booking.start_at <= now + timedelta(hours=hours_before),
+        )
+    ).all()
+    queued_at = _messages_queued_at(bookings)
+    queued = 0
+    for booking in bookings:
+        if booking_message_key(booking, "reminder") in queued_at or not booking.patient.email:
+            continue
+        announced_at = queued_at.get(_announcement_key(booking), booking.created_at)
+        if reminder_due(booking.start_at, announced_at, now, hours_before):
+            queued += _queue_reminder(booking, now)
+    return queued
+
+
+def _announcement_key(booking: Booking) -> str:
+    """The e-mail that told the patient of the visit's current time."""
+    return booking_message_key(booking, "confirmation" if booking.sequence == 0 else "reschedule")
+
+
+def _messages_queued_at(bookings: list[Booking]) -> dict[str, datetime]:
+    """When each booking's reminder and announcement were queued, by idempotency key (one query)."""
+    keys = [key for b in bookings for key in (booking_message_key(b, "reminder"), _announcement_key(b))]
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(OutboxMessage.idempotency_key, OutboxMessage.created_at).where(OutboxMessage.idempotency_key.in_(keys))
+    )
+    return {key: created_at for key, created_at in rows}
+
+
+def _queue_reminder(booking: Booking, now: datetime) -> int:
+    notice_hours = current_app.config["CHANGE_NOTICE_HOURS"]
+    change_online = booking.start_at - now > timedelta(hours=notice_hours)
+    try:
+        # Two workers may race for the same reminder; the unique key lets one win.
+        with db.session.begin_nested():
+            message = queue_booking_message(
+                booking, "reminder", change_online=change_online, change_notice_hours=notice_hours
+            )
+    except IntegrityError:
+        return 0
+    if message is None:
+        return 0
+    message.next_attempt_at = now  # due in this very pass
+    return 1

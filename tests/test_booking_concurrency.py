@@ -1,0 +1,133 @@
+"""Many patients press "Book" for the same time at once: exactly one gets it, nobody gets a 5xx.
+
+The app runs under gunicorn with two worker processes (each with threads), against this test's
+own database (a SQLite file, or PostgreSQL under TEST_DATABASE_URL), and the requests come from
+two client processes at the same instant, as they would from many phones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from clinic_app.clock import utcnow
+from clinic_app.extensions import db
+from clinic_app.scheduling.availability import free_slots
+from clinic_app.scheduling.models import Booking, BookingStatus
+from tests.conftest import _free_port
+from tests.factories import make_clinic, make_practitioner, make_service
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENT_PROCESSES = 2
+REQUESTS_PER_PROCESS = 12
+STARTUP_SECONDS = 120
+
+
+@pytest.fixture
+def gunicorn_server(app):
+    """The app under gunicorn (2 workers x 4 threads) on this test's database. Loading the app
+    can take half a minute on a busy CI machine: the worker timeout and the wait allow for it."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "APP_ENV": "testing",
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "RATELIMIT_ENABLED": "false",
+        "MAIL_ENABLED": "false",
+    }
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and app
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
+         "--timeout", "120", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_until_up(url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited before serving")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 - local test server
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not start within {STARTUP_SECONDS} s")
+
+
+def _post_booking(url: str, body: dict) -> int:
+    request = urllib.request.Request(  # noqa: S310 - local test server
+        f"{url}/api/v1/bookings", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _fire_together(url: str, bodies: list[dict], at: float) -> list[int]:
+    """One client process: every request leaves at wall-clock time ``at``."""
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        time.sleep(max(0.0, at - time.time()))
+        return list(pool.map(lambda body: _post_booking(url, body), bodies))
+
+
+def _request_for(n: int, clinic_id: int, start: str) -> dict:
+    return {
+        "clinic_id": clinic_id,
+        "service": "follow-up",
+        "start": start,
+        "patient": {"first_name": f"Racer{n}", "last_name": "Test", "email": f"racer{n}@example.com",
+                    "phone": "555-0100", "date_of_birth": "1985-06-15"},
+        "new_patient": True,
+        "consent": True,
+    }
+
+
+@pytest.mark.timeout(300)
+def test_simultaneous_requests_for_one_slot_make_exactly_one_booking(app, gunicorn_server):
+    clinic = make_clinic()
+    service = make_service(clinics=[clinic], slug="follow-up", duration_minutes=30)
+    make_practitioner(clinic, services=[service])
+    now = utcnow()
+    slot = free_slots(clinic, service, (now + timedelta(days=3)).date(), 7, now)[0]
+    db.session.commit()
+
+    total = CLIENT_PROCESSES * REQUESTS_PER_PROCESS
+    bodies = [_request_for(n, clinic.id, slot.start.isoformat()) for n in range(total)]
+    start_at = time.time() + 1.5  # both processes are up by then
+    with ProcessPoolExecutor(CLIENT_PROCESSES) as processes:
+        batches = [bodies[i::CLIENT_PROCESSES] for i in range(CLIENT_PROCESSES)]
+        statuses = [s for batch in processes.map(_fire_together, [gunicorn_server] * 2, batches, [start_at] * 2)
+                    for s in batch]
+
+    assert sorted(set(statuses)) == [201, 409], statuses
+    assert statuses.count(201) == 1
+    db.session.commit()  # see what the server committed
+    active = db.session.scalar(
+        select(func.count()).select_from(Booking).where(Booking.status == BookingStatus.BOOKED)
+    )
+    assert active == 1
