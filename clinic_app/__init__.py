@@ -20,6 +20,7 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     register_settings(app, env, overrides)
     register_proxy_fix(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -32,6 +33,12 @@ def register_settings(app: Flask, env: str | None, overrides: dict | None) -> No
     app.config.from_mapping(load_settings(env, overrides))
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite file lives here
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_url_converters(app: Flask) -> None:
+    from clinic_app.ids import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter
 
 
 def register_proxy_fix(app: Flask) -> None:

@@ -11,7 +11,8 @@ import time
 
 from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from clinic_app.extensions import db, limiter, login_manager
@@ -129,6 +130,20 @@ def _handle_database_down(error: OperationalError):
     return _handle_http(ServiceUnavailable())
 
 
+def _handle_concurrent_change(error: IntegrityError | StaleDataError):
+    """Two requests changed the same thing at once (a double click, two tabs, two people at the
+    desk): the constraint or the row version refused the second, whose change is undone whole.
+    Logged without the database's message, which can quote a patient's details."""
+    db.session.rollback()
+    log.warning("concurrent change refused on %s %s (%s)", request.method,
+                request.url_rule.rule if request.url_rule else "?", type(error).__name__)
+    return error_response(
+        409, "conflict",
+        "This was changed by another request at the same moment. Nothing of yours was saved: "
+        "please reload the page, check, and try again.",
+    )
+
+
 def _handle_unexpected(error: Exception):
     db.session.rollback()
     # The route's pattern, not the path: paths can carry tokens (password reset links).
@@ -140,4 +155,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(DomainError, _handle_domain)
     app.register_error_handler(OperationalError, _handle_database_down)
+    app.register_error_handler(IntegrityError, _handle_concurrent_change)
+    app.register_error_handler(StaleDataError, _handle_concurrent_change)
     app.register_error_handler(Exception, _handle_unexpected)

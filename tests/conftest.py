@@ -31,10 +31,12 @@ def pytest_report_header(config):
 
 
 def pytest_sessionstart(session):
-    """A PostgreSQL run that cannot reach its server fails at once; it never skips."""
+    """Build the app once before any test: every module is imported now, so a test that
+    freezes ``clinic_app.clock.utcnow`` cannot leave a module that first loads during it holding
+    the fake clock. And a PostgreSQL run that cannot reach its server fails at once; it never skips."""
+    app = create_app("testing", {"DATABASE_URL": TEST_DATABASE_URL or "sqlite://"})
     if not TEST_DATABASE_URL:
         return
-    app = create_app("testing", {"DATABASE_URL": TEST_DATABASE_URL})
     with app.app_context():
         try:
             with db.engine.connect() as conn:

@@ -84,6 +84,18 @@ def test_protected_page_answers_by_role(client, world, url, role):
         assert response.status_code == 403
 
 
+HEALTH_DATA_AREAS = ("/my/", "/practice/", "/headoffice/")
+
+
+@pytest.mark.parametrize("url", [url for url in sorted(PROTECTED) if url.startswith(HEALTH_DATA_AREAS)])
+def test_pages_with_health_data_are_never_kept_by_the_browser(client, world, url):
+    """After signing out on a shared desk computer, Back must not show the last patient."""
+    role = sorted(PROTECTED[url])[0]
+    response = _signed_in(client, world, role).get(url.format(own_clinic=world["own"].id))
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("url", PUBLIC)
 def test_public_page_is_open_to_everyone(client, world, url, role):

@@ -4,10 +4,12 @@ would notice (a time taken, a time free again, a clear refusal), never a half-wr
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from clinic_app.clinics.models import ClinicClosure
+from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.notifications.models import OutboxMessage
@@ -24,7 +26,7 @@ from clinic_app.scheduling.booking import (
     reschedule_booking,
 )
 from clinic_app.scheduling.models import Booking, BookingStatus
-from tests.factories import make_clinic, make_practitioner, make_service
+from tests.factories import make_booking, make_clinic, make_practitioner, make_service
 
 NOW = datetime(2026, 11, 23, 14, tzinfo=UTC)  # Monday 9 AM in New York
 TUESDAY = date(2026, 11, 24)
@@ -277,3 +279,17 @@ def test_postgresql_refuses_overlapping_active_bookings_of_one_practitioner(app,
 def _copy(booking: Booking, **changes) -> Booking:
     fields = {column.key: getattr(booking, column.key) for column in Booking.__table__.columns if column.key != "id"}
     return Booking(**{**fields, **changes})
+
+
+def test_a_cancel_that_lost_a_race_with_a_move_is_refused_whole(app):
+    visit = make_booking(now=utcnow())
+    read_before_the_move = db.session.get(Booking, visit.id)
+    db.session.expunge(read_before_the_move)  # kept as read, outside any transaction
+    db.session.rollback()
+    with db.engine.begin() as other_request:  # the move commits first, raising the sequence
+        other_request.execute(text("UPDATE bookings SET sequence = sequence + 1 WHERE id = :id"), {"id": visit.id})
+    db.session.add(read_before_the_move)
+    with pytest.raises(StaleDataError):
+        cancel_booking(read_before_the_move, "patient", "Feeling better", utcnow(), online=False)
+    db.session.rollback()
+    assert db.session.get(Booking, visit.id).status == BookingStatus.BOOKED

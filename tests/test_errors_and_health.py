@@ -1,11 +1,15 @@
 """Errors answer in the caller's language, health tells the truth, and bad input never 500s."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import event
 
 from clinic_app import create_app
+from clinic_app.accounts.models import Role
 from clinic_app.extensions import db
-from tests.factories import make_user
+from clinic_app.patients.models import Patient
+from tests.factories import make_clinic, make_practitioner, make_service, make_user
 
 
 def test_health_is_ok_when_the_database_answers(client):
@@ -130,3 +134,39 @@ def _refuse_new_connections(engine):
         raise dialect.loaded_dbapi.OperationalError("connection refused (simulated outage)")
 
     return refuse
+
+
+@pytest.mark.parametrize("url", ["/practice/patients/99999999999999999999",
+                                 "/practice/visits/2147483648/note",
+                                 "/practice/clinics/{clinic}/visits/99999999999999999999/change"])
+def test_an_id_beyond_any_record_is_not_found_rather_than_an_error(client, url):
+    clinic = make_clinic()
+    client.login(make_user(Role.CLINIC_MANAGER, clinics=[clinic]).email)
+    assert client.get(url.format(clinic=clinic.id)).status_code == 404
+
+
+@pytest.mark.parametrize("raw", ["²", "99999999999999999999", "-1", "1e3"])
+def test_a_practitioner_choice_that_is_not_an_id_goes_back_to_choosing(client, raw):
+    clinic = make_clinic()
+    service = make_service(clinics=[clinic])
+    make_practitioner(clinic, services=[service])
+    response = client.get(f"/book/time?clinic={clinic.slug}&service={service.slug}&practitioner={raw}")
+    assert response.status_code == 302 and "/book/practitioner" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_a_change_refused_by_a_constraint_is_a_conflict_not_an_error(app, client, caplog, accept):
+    """A double click that inserts the same row twice: the second gets a 409 that says to
+    reload, and the log does not quote the database's message (it can hold a patient's details)."""
+
+    @app.get("/test-double-insert")
+    def double_insert():
+        for _ in range(2):
+            db.session.add(Patient(first_name="Sam", last_name="Twice", email="twice@example.com",
+                                   date_of_birth=date(1980, 1, 1)))
+        db.session.flush()
+
+    response = client.get("/test-double-insert", headers={"Accept": accept})
+    assert response.status_code == 409
+    assert "reload" in response.get_data(as_text=True)
+    assert "twice@example.com" not in caplog.text

@@ -2,12 +2,14 @@
 
 from datetime import timedelta
 
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
 from clinic_app.notifications.models import OutboxMessage
 from clinic_app.notifications.service import MAX_ATTEMPTS, deliver_pending, queue_email
+from tests.conftest import Mailbox, _free_port
 
 
 def _queue(*recipients):
@@ -22,6 +24,23 @@ def test_a_refused_address_does_not_hold_up_the_messages_behind_it(app, smtp_ser
     assert sorted(m["To"] for m in smtp_server.wait_for(2)) == ["first@example.com", "second@example.com"]
     refused = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "refused@example.com"))
     assert refused.sent_at is None and refused.attempts == 1 and refused.last_error == "SMTPRecipientsRefused"
+
+
+def test_an_address_the_server_cannot_carry_does_not_stop_the_queue(app):
+    """A server without SMTPUTF8 cannot take a non-ASCII address: that is this message's
+    problem, not an outage that would hold every later message."""
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port(), enable_SMTPUTF8=False)
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_ENABLED=True)
+        _queue("josé@example.com", "after@example.com")
+        assert deliver_pending() == 1
+        assert [m["To"] for m in mailbox.wait_for(1)] == ["after@example.com"]
+    finally:
+        controller.stop()
+    stuck = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "josé@example.com"))
+    assert stuck.sent_at is None and stuck.attempts == 1
 
 
 def test_a_refused_message_is_retried_later_and_then_given_up(app, smtp_server):

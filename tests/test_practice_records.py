@@ -306,3 +306,15 @@ def test_a_programme_holds_at_most_twelve_exercises(practitioner, visit):
                                prescription(exercise_library()[:13]))
     assert page.status_code == 422 and "at most 12 exercises" in page.text
     assert db.session.scalar(select(func.count()).select_from(Programme)) == 0
+
+
+@pytest.mark.parametrize("query", ["until=9999-12-31", "since=0001-01-01", "patient_id=99999999999999999999"])
+def test_an_audit_search_out_of_range_is_explained_not_an_error(head_office, query):
+    assert head_office.get(f"/headoffice/audit?{query}").status_code == 422
+
+
+def test_desk_actions_can_be_searched_by_name(head_office, visit):
+    record_event(Actor(visit.practitioner.user), visit.patient_id, "staff_move", visit, utcnow())
+    db.session.commit()
+    page = head_office.get("/headoffice/audit?action=staff_move")
+    assert page.status_code == 200 and page.text.count("Moved a visit at the desk") == 2

@@ -449,3 +449,16 @@ def test_odd_dates_and_times_in_the_address_or_form_never_break_a_page(client, c
         "service": service.slug, "start": "9999-12-31T10:00:00+00:00", **NEW_PATIENT}, page=new_visit_url(clinic))
     assert booked.status_code == 422
     assert "Choose one of the times offered." in page_text(booked)
+
+
+def test_a_practitioner_cannot_move_their_visit_into_a_colleagues_diary(client, clinic, service, soon, alice, bella):
+    day = next_weekday(clinic) + timedelta(days=7)
+    busy = datetime.combine(day, time(9), tzinfo=ZoneInfo(clinic.timezone))
+    make_booking(clinic, service, alice, now=busy - timedelta(hours=3))  # Alice is busy then, Bella is free
+    signed_in(client, alice.user)
+    change = f"/practice/clinics/{clinic.id}/visits/{soon.id}/change?day={day.isoformat()}"
+    response = client.submit(f"/practice/clinics/{clinic.id}/visits/{soon.id}/move", {"start": busy.isoformat()},
+                             page=change)
+    assert response.status_code == 409
+    moved = db.session.get(Booking, soon.id)
+    assert (moved.practitioner_id, moved.start_at) == (alice.id, soon.start_at)

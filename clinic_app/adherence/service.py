@@ -19,7 +19,7 @@ from clinic_app.clinics.models import Clinic
 from clinic_app.clinics.rules import local_date
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
-from clinic_app.scheduling.models import Booking
+from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.treatments.models import Programme
 
 MAX_SETS = 20
@@ -44,16 +44,21 @@ class Progress:
     checked_in_today: ExerciseCheckIn | None
 
 
-def patient_today(patient_id: int, now: datetime) -> date:
-    """The date on the wall where the patient is treated: their latest visit's clinic."""
+def patient_zone(patient_id: int) -> str:
+    """Where the patient is treated: the zone of their latest visit that was not cancelled."""
     zone = db.session.scalar(
         select(Clinic.timezone)
         .join(Booking, Booking.clinic_id == Clinic.id)
-        .where(Booking.patient_id == patient_id)
+        .where(Booking.patient_id == patient_id, Booking.status != BookingStatus.CANCELLED)
         .order_by(Booking.start_at.desc())
         .limit(1)
     )
-    return local_date(zone or "UTC", now)
+    return zone or "UTC"
+
+
+def patient_today(patient_id: int, now: datetime) -> date:
+    """The date on the wall where the patient is treated."""
+    return local_date(patient_zone(patient_id), now)
 
 
 def record_check_in(programme: Programme, details: CheckInDetails, now: datetime) -> ExerciseCheckIn:
@@ -88,7 +93,7 @@ def record_check_in(programme: Programme, details: CheckInDetails, now: datetime
 def progress(programme: Programme, today: date) -> Progress:
     entries = check_ins(programme.id)
     as_rules = [as_check_in(entry) for entry in entries]
-    prescribed_on = programme_start(programme, today)
+    prescribed_on = min(local_date(patient_zone(programme.patient_id), programme.created_at), today)
     return Progress(
         today,
         streak(as_rules, today),
@@ -117,11 +122,6 @@ def as_check_in(entry: ExerciseCheckIn) -> CheckIn:
         Feeling(entry.feeling) if entry.feeling else None,
         frozenset(item.exercise_id for item in entry.exercises if item.sets_done > 0),
     )
-
-
-def programme_start(programme: Programme, today: date) -> date:
-    """The prescription's calendar day, never after ``today`` (UTC and the clinic's day can differ)."""
-    return min(programme.created_at.date(), today)
 
 
 def _check(programme: Programme, details: CheckInDetails, today: date) -> None:

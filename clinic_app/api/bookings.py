@@ -32,6 +32,8 @@ from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.clinics.service import get_public_clinic
 from clinic_app.errors import DomainError, ValidationFailed, error_response
 from clinic_app.extensions import begin_serialised_transaction, csrf, db, limiter
+from clinic_app.headers import keep_token_private, never_cache
+from clinic_app.ids import LARGEST_ID
 from clinic_app.notifications.links import public_url
 from clinic_app.patients.service import PatientDetails
 from clinic_app.scheduling import service as scheduling
@@ -54,7 +56,6 @@ write_limit = limiter.shared_limit(lambda: current_app.config["BOOKING_API_LIMIT
 
 # The booking service names patient problems by the HTML form's field; here they are nested.
 PATIENT_FIELDS = {"first_name", "last_name", "email", "phone", "date_of_birth"}
-LARGEST_ID = 2**31 - 1
 
 
 @bp.errorhandler(DomainError)
@@ -80,12 +81,8 @@ def invalid(error: UnprocessableEntity):
     return error_response(422, "validation_failed", message, problems or None)
 
 
-@bp.after_request
-def keep_token_private(response):
-    response.headers["Cache-Control"] = "no-store"
-    if request.view_args and "token" in request.view_args:
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+bp.after_request(never_cache)
+bp.after_request(keep_token_private)
 
 
 @bp.get("/services")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.clinics.service import get_clinic_by_slug
 from clinic_app.extensions import db
+from clinic_app.ids import parse_id
 from clinic_app.scheduling.availability import practitioners_offering
 from clinic_app.scheduling.models import Practitioner, Service
 
@@ -131,7 +132,7 @@ def _service(journey: Journey, slug: str) -> Service:
 def _practitioner(journey: Journey, raw: str) -> Practitioner | None:
     if raw == ANY_PRACTITIONER:
         return None
-    chosen_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    chosen_id = parse_id(raw)
     offering = practitioners_offering(journey.clinic, journey.service, chosen_id) if chosen_id else []
     if not offering:
         raise StepMissing("booking.practitioners", "Choose a practitioner, or the first available.", **journey.query())

@@ -17,6 +17,7 @@ from clinic_app.booking.views import bp
 from clinic_app.clinics.rules import directions_url
 from clinic_app.errors import DomainError
 from clinic_app.extensions import begin_serialised_transaction, db
+from clinic_app.headers import keep_token_private
 from clinic_app.scheduling.booking import (
     SlotUnavailable,
     booking_for_token,
@@ -27,13 +28,7 @@ from clinic_app.scheduling.booking import (
 from clinic_app.scheduling.models import Booking
 from clinic_app.scheduling.notifications import calendar_for, describe_when
 
-
-@bp.after_request
-def keep_token_private(response):
-    if request.view_args and "token" in request.view_args:
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(keep_token_private)
 
 
 @bp.get("/manage/<token>")

@@ -6,6 +6,7 @@ from wtforms import DateField, EmailField, IntegerField, SelectChoice, SelectFie
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from clinic_app.form_base import SiteForm
+from clinic_app.ids import LARGEST_ID
 
 # What each audited action means, in the words shown to head office.
 AUDIT_ACTIONS = {
@@ -23,7 +24,15 @@ AUDIT_ACTIONS = {
     "mark_completed": "Marked the visit as seen",
     "mark_no_show": "Marked a no-show",
     "mark_booked": "Put the visit back to booked",
+    "staff_book": "Booked a visit at the desk",
+    "staff_move": "Moved a visit at the desk",
+    "staff_cancel": "Cancelled a visit at the desk",
 }
+
+
+def _within_years(form, field):
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError("Enter a date between 2000 and 2100.")
 
 
 class AuditSearchForm(SiteForm):
@@ -33,13 +42,13 @@ class AuditSearchForm(SiteForm):
         csrf = False
 
     patient_id = IntegerField("Patient number",
-                              validators=[Optional(), NumberRange(1, message="Enter a patient number.")],
+                              validators=[Optional(), NumberRange(1, LARGEST_ID, message="Enter a patient number.")],
                               render_kw={"inputmode": "numeric"})
     actor_email = EmailField("Staff e-mail", validators=[Optional(), Length(max=254)])
     action = SelectField("Action", validators=[Optional()], choices=[SelectChoice("", "Any action")]
                          + [SelectChoice(code, label) for code, label in AUDIT_ACTIONS.items()])
-    since = DateField("From (UTC)", validators=[Optional()])
-    until = DateField("To (UTC, inclusive)", validators=[Optional()])
+    since = DateField("From (UTC)", validators=[Optional(), _within_years])
+    until = DateField("To (UTC, inclusive)", validators=[Optional(), _within_years])
 
     def validate_until(self, field):
         if field.data and self.since.data and field.data < self.since.data:

@@ -9,9 +9,11 @@ from clinic_app.accounts.service import count_users_by_role
 from clinic_app.audit.service import AuditQuery, search_events
 from clinic_app.clinics.models import ClinicStatus
 from clinic_app.clinics.service import count_clinics_by_status
+from clinic_app.headers import never_cache
 from clinic_app.headoffice.forms import AUDIT_ACTIONS, AuditSearchForm
 
 bp = Blueprint("headoffice", __name__, url_prefix="/headoffice")
+bp.after_request(never_cache)
 
 
 @bp.get("/")

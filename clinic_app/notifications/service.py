@@ -74,7 +74,10 @@ def deliver_pending(now: datetime | None = None, batch_size: int = 50) -> int:
             break
         try:
             transport(message)
-        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as refusal:
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError,
+                UnicodeError) as refusal:
+            # This message, not the server: a refusal, or an address the server cannot carry
+            # (non-ASCII without SMTPUTF8). It is retried later; the rest of the queue goes on.
             _schedule_retry(message, refusal, now)
         except (OSError, smtplib.SMTPException) as outage:
             log.warning("mail unavailable (%s); %s stays queued", type(outage).__name__, message.id)

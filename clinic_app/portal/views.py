@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -13,6 +13,7 @@ from clinic_app.adherence.service import patient_today, progress, record_check_i
 from clinic_app.clock import utcnow
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db
+from clinic_app.headers import keep_token_private, never_cache
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.notifications import describe_when
@@ -20,6 +21,8 @@ from clinic_app.treatments.models import Programme
 from clinic_app.treatments.programmes import current_programme, programme_for_token
 
 bp = Blueprint("portal", __name__, url_prefix="/my")
+bp.after_request(never_cache)
+bp.after_request(keep_token_private)
 
 
 @bp.get("/")
@@ -72,19 +75,13 @@ def _programme_page(programme: Programme, token: str, form=None):
     latest = current_programme(programme.patient_id) if programme.replaced_at else programme
     replaced = latest is not programme
     context = {} if replaced else _check_in_context(programme, form)
-    response = make_response(
-        render_template(
-            "portal/programme.html",
-            programme=programme,
-            replaced=replaced,
-            check_in_url=url_for("portal.programme_check_in", token=token),
-            **context,
-        )
+    return render_template(
+        "portal/programme.html",
+        programme=programme,
+        replaced=replaced,
+        check_in_url=url_for("portal.programme_check_in", token=token),
+        **context,
     )
-    # The token in the address is the key: never cached, never sent on as a Referer.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def _portal_page(form=None):

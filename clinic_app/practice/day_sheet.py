@@ -16,11 +16,10 @@ from clinic_app.accounts.policy import sees_whole_schedule
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
-from clinic_app.scheduling.models import Booking, BookingStatus, Practitioner, WorkingHours
+from clinic_app.scheduling.models import ATTENDED, Booking, BookingStatus, Practitioner, WorkingHours
 from clinic_app.scheduling.visits import ALLOWED
 
 # Statuses that show the patient has been to a visit.
-ATTENDED = (BookingStatus.ARRIVED, BookingStatus.COMPLETED)
 SEARCH_LIMIT = 20
 FARTHEST_DAY_SHOWN = 3660  # days either side of today
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -22,12 +22,13 @@ from clinic_app.booking.timetable import describe_start
 from clinic_app.clinics.models import Clinic
 from clinic_app.errors import DomainError, ValidationFailed
 from clinic_app.extensions import begin_serialised_transaction, db
+from clinic_app.ids import parse_id
 from clinic_app.patients.models import Patient
 from clinic_app.patients.service import PatientDetails
 from clinic_app.practice.day_sheet import clinic_patient, day_shown, search_clinic_patients
-from clinic_app.practice.schedule import clinic_for_staff, staff_actor, visit_day_url, visit_for_staff
+from clinic_app.practice.schedule import clinic_for_staff, visit_day_url, visit_for_staff
 from clinic_app.practice.schedule_forms import WALK_IN, CancelVisitForm, MoveVisitForm, StaffBookingForm
-from clinic_app.practice.views import bp
+from clinic_app.practice.views import bp, staff_actor
 from clinic_app.scheduling.availability import free_slots, practitioners_offering, staff_booking_policy
 from clinic_app.scheduling.booking import (
     BookingRequest,
@@ -124,7 +125,8 @@ def move_visit(clinic_id: int, booking_id: int):
     begin_serialised_transaction()
     booking = visit_for_staff(clinic_for_staff(clinic_id), booking_id)  # again, inside the transaction
     try:
-        reschedule_booking(booking, start, now, online=False)
+        # A practitioner moves their own visits within their own diary; a manager may hand one over.
+        reschedule_booking(booking, start, now, online=False, same_practitioner=not sees_whole_schedule(current_user))
         record_event(staff_actor(), booking.patient_id, "staff_move", booking, now)
     except DomainError as error:
         db.session.rollback()
@@ -166,7 +168,8 @@ def _desk_choice(clinic: Clinic, values, now: datetime) -> DeskChoice:
     chosen = next((p for p in allowed if str(p.id) == values.get("practitioner")), None)
     day = max(day_shown(parse_day(values.get("day")), today), today)
     raw_patient = values.get("patient", "")
-    patient = clinic_patient(clinic.id, int(raw_patient)) if raw_patient.isdigit() and len(raw_patient) < 10 else None
+    patient_id = parse_id(raw_patient)
+    patient = clinic_patient(clinic.id, patient_id) if patient_id else None
     search = (values.get("q") or "").strip()[:100]
     return DeskChoice(clinic, services, service, allowed, chosen, day, today, sees_whole_schedule(current_user),
                       patient, search, search_clinic_patients(clinic.id, search) if search else [])
@@ -263,14 +266,12 @@ def _explain_move(form: MoveVisitForm, error: DomainError, zone: ZoneInfo) -> No
 
 
 def _new_visit_page(choice: DeskChoice, form: StaffBookingForm):
-    response = current_app.make_response(render_template(
+    return render_template(
         "practice/schedule_new.html", choice=choice, form=form, clinic=choice.clinic,
         whole_clinic=sees_whole_schedule(current_user),
         page_url=lambda **changes: url_for("practice.new_visit", clinic_id=choice.clinic.id,
                                            **choice.query(**changes)),
-    ))
-    response.headers["Cache-Control"] = "no-store"  # it may hold a patient's details
-    return response
+    )
 
 
 def _change_page(booking: Booking, move: MoveVisitForm, cancel: CancelVisitForm, day: date | None = None):

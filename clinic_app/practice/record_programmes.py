@@ -13,10 +13,11 @@ from clinic_app.audit.service import record_event
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
+from clinic_app.ids import parse_id
 from clinic_app.patients.models import Patient
-from clinic_app.practice.records import reject, staff_actor
+from clinic_app.practice.records import reject
 from clinic_app.practice.records_forms import ProgrammeForm
-from clinic_app.practice.views import bp
+from clinic_app.practice.views import bp, staff_actor
 from clinic_app.scheduling.models import Practitioner
 from clinic_app.treatments.access import patient_for
 from clinic_app.treatments.models import Programme
@@ -86,7 +87,7 @@ def doses(form: ProgrammeForm) -> list[Dose]:
 
 def exercise_number(value: str | None) -> int:
     """The exercise's id from the hidden field; 0 (no such exercise) when it was tampered with."""
-    return int(value) if (value or "").isdigit() else 0
+    return parse_id(value) or 0
 
 
 def programme_page(patient: Patient, form: ProgrammeForm, status: int = 200):

@@ -7,23 +7,20 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic_app.accounts.policy import area_required, can_work_at
-from clinic_app.audit.service import Actor
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.practice.records_forms import ODI_QUESTIONS, ChartForm, OdiForm
 from clinic_app.practice.trend_chart import trend_chart
-from clinic_app.practice.views import bp
-from clinic_app.scheduling.models import Booking, BookingStatus
+from clinic_app.practice.views import bp, staff_actor
+from clinic_app.scheduling.models import ATTENDED, Booking
 from clinic_app.treatments.access import patient_for
 from clinic_app.treatments.charts import ChartDetails, PatientRecord, open_record, record_odi, update_chart
 from clinic_app.treatments.rules import ODI_MIN_ANSWERED, odi_band, odi_due
-
-ATTENDED = (BookingStatus.ARRIVED, BookingStatus.COMPLETED)
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -89,10 +86,6 @@ def odi_result(score: float | None) -> str:
     if score is None:
         return "The questionnaire was saved; too few sections were answered for a score."
     return f"The questionnaire was saved: ODI {score:g}% ({odi_band(score)})."
-
-
-def staff_actor() -> Actor:
-    return Actor(current_user, request.remote_addr or "")
 
 
 def reject(form, error: ValidationFailed) -> None:

@@ -13,7 +13,6 @@ from flask_login import current_user
 
 from clinic_app import clock
 from clinic_app.accounts.policy import area_required, can_handle_visit, require_clinic_access, sees_whole_schedule
-from clinic_app.audit.service import Actor
 from clinic_app.booking.free_times import parse_day
 from clinic_app.clinics.models import Clinic
 from clinic_app.errors import DomainError
@@ -26,7 +25,7 @@ from clinic_app.practice.day_sheet import (
     week_start,
 )
 from clinic_app.practice.schedule_forms import STATUS_ACTIONS, VisitStatusForm
-from clinic_app.practice.views import bp
+from clinic_app.practice.views import bp, staff_actor
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.visits import mark_visit
 
@@ -92,10 +91,6 @@ def visit_for_staff(clinic: Clinic, booking_id: int) -> Booking:
     if booking is None or not can_handle_visit(current_user, clinic.id, booking.practitioner.user_id):
         abort(404)
     return booking
-
-
-def staff_actor() -> Actor:
-    return Actor(current_user, request.remote_addr or "")
 
 
 def visit_day_url(booking: Booking) -> str:

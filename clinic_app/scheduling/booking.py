@@ -96,9 +96,11 @@ def cancel_booking(booking: Booking, by: str, reason: str, now: datetime, online
     offer_freed_time(booking, now)
 
 
-def reschedule_booking(booking: Booking, new_start: datetime, now: datetime, online: bool = True) -> Booking:
+def reschedule_booking(
+    booking: Booking, new_start: datetime, now: datetime, online: bool = True, same_practitioner: bool = False
+) -> Booking:
     """Move the visit to a free time with the same service and clinic (any practitioner when
-    the original one is busy then)."""
+    the original one is busy then, unless ``same_practitioner``)."""
     if booking.status != BookingStatus.BOOKED:
         raise ChangeRefused("This visit can no longer be moved.")
     if online:
@@ -107,7 +109,8 @@ def reschedule_booking(booking: Booking, new_start: datetime, now: datetime, onl
     booking.status = BookingStatus.CANCELLED  # free its own time while looking for the new one
     booking.cancelled_at = now
     db.session.flush()
-    slot = _free_slot(booking.clinic, booking.service, new_start, None, now, prefer=old_practitioner, online=online)
+    only = old_practitioner if same_practitioner else None
+    slot = _free_slot(booking.clinic, booking.service, new_start, only, now, prefer=old_practitioner, online=online)
     booking.status, booking.cancelled_at = BookingStatus.BOOKED, None
     booking.start_at, booking.end_at, booking.practitioner_id = slot.start, slot.end, slot.practitioner_id
     booking.blocked_until = slot.end + timedelta(minutes=booking.service.buffer_after_minutes)

@@ -157,6 +157,8 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Statuses of a visit the patient came to.
+ATTENDED = (BookingStatus.ARRIVED, BookingStatus.COMPLETED)
 # Statuses that hold the practitioner's time.
 ACTIVE_STATUSES = (BookingStatus.BOOKED, BookingStatus.ARRIVED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
@@ -210,6 +212,11 @@ class Booking(db.Model):
     new_patient: Mapped[bool] = mapped_column(default=True)
     manage_token_hash: Mapped[str] = mapped_column(String(64))
     sequence: Mapped[int] = mapped_column(default=0)
+    # Optimistic locking: every UPDATE says "WHERE sequence = <the value read>", and the
+    # changes that matter to the patient (cancel, move) raise it, as iCalendar's SEQUENCE needs.
+    # So of a cancel and a move racing on one visit, the second finds the row changed and is
+    # refused whole (StaleDataError, answered 409) instead of overwriting the first.
+    __mapper_args__ = {"version_id_col": sequence, "version_id_generator": False}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,6 +11,7 @@ from clinic_app.accounts.models import Role
 from clinic_app.booking.journey import Journey, StepMissing, read_journey
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db, limiter
+from clinic_app.headers import keep_token_private
 from clinic_app.waitlist.forms import LeaveForm, WaitlistForm
 from clinic_app.waitlist.service import WaitlistRequest, entry_for_token, join_waitlist, leave_waitlist, waiting
 
@@ -23,12 +24,7 @@ def back_to_step(missing: StepMissing):
     return redirect(url_for(missing.endpoint, **missing.query))
 
 
-@bp.after_request
-def keep_token_private(response):
-    if request.view_args and "token" in request.view_args:
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(keep_token_private)
 
 
 @bp.route("", methods=["GET", "POST"])
