@@ -119,8 +119,8 @@ def _patient(rng: random.Random, n: int) -> Patient:
 
 
 def _history(rng, clinic, practitioner, patient, index, services, exercises, today) -> None:
-    """Weekly visits at the patient's own weekly time, ending before today; the last patients
-    also have their next visit booked."""
+    """Weekly visits at the patient's own weekly time, ending before today; some patients are
+    booked in today (on a weekday) and some have their next visit booked."""
     course = list(COURSES)[index % 3 if index % 5 else 0]  # 3 in 5 improve
     start_pain, step = COURSES[course]
     visits = rng.randrange(3, 9)
@@ -144,6 +144,10 @@ def _history(rng, clinic, practitioner, patient, index, services, exercises, tod
             _odi(patient, booking, pain, rng, "intake" if number == 0 else "progress")
         if number in (0, 3):
             _programme(patient, practitioner, exercises, rng, booking.start_at, number)
+    if index < len(VISIT_HOURS) and today.weekday() < 5:
+        # The first few also come in today, so the practitioner's day is not empty.
+        start = datetime.combine(today, VISIT_HOURS[index], tzinfo=zone).astimezone(UTC)
+        _booking(clinic, practitioner, patient, services["follow-up"], start, BookingStatus.BOOKED)
     if index % 4 == 0:
         next_day = _weekday_on_or_after(today + timedelta(days=2), index % 5)
         start = datetime.combine(next_day, hour, tzinfo=zone).astimezone(UTC)

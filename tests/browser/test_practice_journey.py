@@ -78,6 +78,8 @@ def test_a_visit_is_checked_in_noted_signed_and_prescribed_and_head_office_sees_
 
     page.goto(f"{url}/practice/patients/{visit['patient_id']}")  # the schedule may link here too
     expect(page.get_by_role("heading", level=1)).to_have_text(PATIENT)
+    # On a phone the chart's tables scroll inside themselves; the page never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     expect(page.get_by_text("ODI due")).to_be_visible()
     assert_accessible(page)
 
