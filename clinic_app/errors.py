@@ -13,7 +13,7 @@ from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, ServiceUnavailable
 
 from clinic_app.extensions import db, limiter, login_manager
 
@@ -92,6 +92,8 @@ def _handle_http(error: HTTPException):
     response = error_response(status, code, message)
     if status == 429:
         response.headers["Retry-After"] = str(_seconds_until_limit_resets())
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110: a 405 names what is allowed
     return response
 
 
@@ -122,7 +124,14 @@ def _handle_domain(error: DomainError):
     return error_response(error.status, error.code, error.message)
 
 
+# PostgreSQL's answers to two transactions that collided (deadlock, serialisation failure):
+# the database is up, and the loser's work is undone whole, as for a constraint.
+CONCURRENCY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
 def _handle_database_down(error: OperationalError):
+    if getattr(error.orig, "sqlstate", None) in CONCURRENCY_SQLSTATES:
+        return _handle_concurrent_change(error)
     db.session.rollback()
     # The page must not need the database: show it as to a visitor who is not signed in.
     g._login_user = login_manager.anonymous_user()
@@ -130,7 +139,7 @@ def _handle_database_down(error: OperationalError):
     return _handle_http(ServiceUnavailable())
 
 
-def _handle_concurrent_change(error: IntegrityError | StaleDataError):
+def _handle_concurrent_change(error: IntegrityError | StaleDataError | OperationalError):
     """Two requests changed the same thing at once (a double click, two tabs, two people at the
     desk): the constraint or the row version refused the second, whose change is undone whole.
     Logged without the database's message, which can quote a patient's details."""

@@ -13,7 +13,9 @@ def test_an_account_is_locked_for_a_while_after_five_wrong_passwords(client):
     blocked = client.login(user.email, DEFAULT_PASSWORD)
     assert blocked.status_code == 429
     assert "Too many attempts" in blocked.get_data(as_text=True)
-    assert blocked.headers["Retry-After"] == "60"
+    # The minute's window opened at the first failure: on a slow machine a second or more of it
+    # has gone by when the sixth attempt is answered.
+    assert 50 <= int(blocked.headers["Retry-After"]) <= 60
 
 
 def test_the_account_limit_holds_whatever_the_case_of_the_email(client):

@@ -197,16 +197,18 @@ def test_a_new_programme_version_replaces_the_current_one_and_keeps_the_old(app,
 @pytest.mark.parametrize(
     ("doses", "field"),
     [
-        ([], "exercises"),
-        ([Dose(999, 1, 1)], "exercises"),
-        ([Dose(1, 0, 10)], "sets"),
-        ([Dose(1, 1, 10, 601)], "hold_seconds"),
+        (lambda first: [], "exercises"),
+        (lambda first: [Dose(first + 999, 1, 1)], "exercises"),
+        (lambda first: [Dose(first, 0, 10)], "sets"),
+        (lambda first: [Dose(first, 1, 10, 601)], "hold_seconds"),
     ],
+    ids=["none", "unknown exercise", "no sets", "hold too long"],
 )
 def test_a_bad_prescription_is_refused_and_nothing_is_written(author, visit, doses, field):
     seed_exercise_library()
+    first = exercise_library()[0].id
     with pytest.raises(ValidationFailed) as refused:
-        prescribe_programme(author, visit.patient, visit.practitioner, doses, "", NOW)
+        prescribe_programme(author, visit.patient, visit.practitioner, doses(first), "", NOW)
     db.session.rollback()
     assert refused.value.field == field
     assert db.session.scalar(select(func.count()).select_from(Programme)) == 0

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.errors import Conflict, ValidationFailed
@@ -169,11 +169,18 @@ def _next_free(clinic, service, after: datetime, practitioner_id, now, count: in
     return result
 
 
+DEADLOCK_DETECTED = "40P01"
+
+
 def _insert_or_conflict(booking: Booking, clinic, service, now, online: bool = True) -> None:
     try:
         with db.session.begin_nested():
             db.session.add(booking)
-    except IntegrityError:
+    except (IntegrityError, OperationalError) as error:
+        # PostgreSQL: two overlapping inserts can wait on each other in the exclusion constraint;
+        # the deadlock detector then refuses one of them (40P01). That one lost the race.
+        if isinstance(error, OperationalError) and getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
+            raise
         raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
                               _next_free(clinic, service, booking.start_at, None, now,
                                          policy=booking_policy() if online else staff_booking_policy())) from None
