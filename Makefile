@@ -9,7 +9,7 @@ export FLASK_APP := wsgi
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 PG_TEST_DB ?= clinic_test_$(shell date +%s)_$$$$
 
-.PHONY: run test test-postgres lint install install-dev db seed clean
+.PHONY: run test test-postgres lint install install-dev db seed clean security
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test-postgres: install-dev
 	$(BIN)/python -m tests.pgdb create "$(PG_ADMIN_URL)" $$db || exit 1; \
 	TEST_DATABASE_URL="$$(echo '$(PG_ADMIN_URL)' | sed "s#/[^/]*\$$#/$$db#")" $(BIN)/pytest; status=$$?; \
 	$(BIN)/python -m tests.pgdb drop "$(PG_ADMIN_URL)" $$db; exit $$status
+
+## schemathesis, sqlmap and pip-audit against a throwaway demo server on 127.0.0.1 (security/run.sh).
+security: install-dev
+	bash security/run.sh
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -34,7 +34,12 @@ class Config:
     LOGIN_LIMIT_PER_IP = "20 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
     REGISTER_LIMIT = "10 per hour"
+    # Staff sessions end after this long without a request; patients keep the longer session.
+    STAFF_IDLE_MINUTES = 30
+    # The code step of a two-factor sign-in must follow the password step within this time.
+    TWO_FACTOR_PENDING_MINUTES = 5
     PASSWORD_RESET_LIMIT = "5 per hour"
+    EMAIL_VERIFICATION_LIMIT = "5 per hour"  # "send the confirmation link again"
     # Bookings, cancellations and moves through the JSON API, together, from one address.
     BOOKING_API_LIMIT = "10 per minute;30 per hour"
     MAIL_SERVER = "localhost"
@@ -76,6 +81,7 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
     PASSWORD_RESET_MAX_AGE_MINUTES = 60
+    EMAIL_VERIFICATION_MAX_AGE_HOURS = 72
     DEMO_PASSWORD = "BackSolution-demo-2026"
     # werkzeug's scrypt: memory-hard, the strongest hash it offers.
     PASSWORD_HASH_METHOD = "scrypt"
@@ -86,6 +92,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
+    HSTS_SECONDS = 0  # Strict-Transport-Security only where HTTPS is certain (Production)
     PERMANENT_SESSION_LIFETIME_MINUTES = 12 * 60
     TESTING = False
     DEBUG = False
@@ -130,6 +137,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = 365 * 24 * 3600  # browsers then refuse plain HTTP to this site for a year
 
     @classmethod
     def check(cls, settings: dict[str, object]) -> None:

@@ -78,6 +78,7 @@ def import_models() -> None:
     import clinic_app.audit.models  # noqa: F401
     import clinic_app.clinics.models  # noqa: F401
     import clinic_app.demand.models  # noqa: F401
+    import clinic_app.headoffice.models  # noqa: F401
     import clinic_app.notifications.models  # noqa: F401
     import clinic_app.patients.models  # noqa: F401
     import clinic_app.scheduling.models  # noqa: F401
@@ -86,6 +87,7 @@ def import_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from clinic_app.accounts.two_factor_views import bp as two_factor
     from clinic_app.accounts.views import bp as accounts
     from clinic_app.admin.views import bp as admin
     from clinic_app.api.bookings import bp as booking_api
@@ -102,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (public, clinics, demand, accounts, booking, waitlist, portal, practice, headoffice, admin):
         app.register_blueprint(blueprint)
+    app.register_blueprint(two_factor)  # also checks every staff request (idle timeout, enrolment)
     json_api.register_blueprint(api)
     json_api.register_blueprint(booking_api)
 
@@ -114,21 +117,22 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from clinic_app.accounts.cli import users
+    from clinic_app.audit.cli import audit
     from clinic_app.demo.cli import seed_demo
     from clinic_app.notifications.cli import notifications, outbox
 
-    for command in (users, seed_demo, notifications, outbox):
+    for command in (users, audit, seed_demo, notifications, outbox):
+        app.cli.add_command(command)
+    from clinic_app.backup.cli import backup, restore
+
+    for command in (backup, restore):
         app.cli.add_command(command)
 
 
 def register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-        return response
+    from clinic_app.headers import security_headers
+
+    app.after_request(security_headers)
 
 
 def register_template_helpers(app: Flask) -> None:

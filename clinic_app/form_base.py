@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms import DateField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # NUL and other control characters have no place in a form and PostgreSQL refuses NUL outright;
 # tabs and line breaks stay for text areas.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+OLDEST_AGE_YEARS = 120
 
 
 def clean_text(value):
@@ -39,3 +42,38 @@ class CheckboxListField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class BirthDateField(DateField):
+    """A date of birth; text that is not a date gets an example of the format."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter your date of birth as a date, like 1980-04-25.") from None
+
+
+def date_of_birth_field(description: str = "", required: bool = True) -> BirthDateField:
+    """The "Date of birth" field, as every form that asks for one shows it; required unless a
+    form lets it be left blank."""
+    presence = InputRequired("Enter your date of birth.") if required else Optional()
+    return BirthDateField("Date of birth", validators=[presence], render_kw={"autocomplete": "bday"},
+                          description=description)
+
+
+class DateOfBirthForm(SiteForm):
+    """A form with a ``date_of_birth``: it is not after ``today`` (the patient's, passed in)
+    and not more than OLDEST_AGE_YEARS years before it."""
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def validate_date_of_birth(self, field):
+        if field.data is None:
+            return
+        if field.data > self.today:
+            raise ValidationError("Your date of birth can't be in the future.")
+        if self.today.year - field.data.year > OLDEST_AGE_YEARS:
+            raise ValidationError("Check the year of your date of birth.")

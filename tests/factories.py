@@ -5,8 +5,12 @@ from __future__ import annotations
 import itertools
 from datetime import date, time, timedelta
 
+import pyotp
+
 from clinic_app.accounts.models import Role, User
+from clinic_app.accounts.policy import TWO_FACTOR_REQUIRED_ROLES
 from clinic_app.accounts.service import NewAccount, create_account
+from clinic_app.accounts.two_factor import enrol_with_secret
 from clinic_app.clinics.rules import Interval
 from clinic_app.clinics.service import ClinicDetails, create_clinic
 from clinic_app.clock import utcnow
@@ -48,7 +52,9 @@ def make_clinic(**overrides):
     return clinic
 
 
-def make_user(role: Role | str = Role.PATIENT, clinics=(), **overrides) -> User:
+def make_user(role: Role | str = Role.PATIENT, clinics=(), two_factor: bool | None = None, **overrides) -> User:
+    """A user with DEFAULT_PASSWORD. Head office and admin come enrolled in two-factor sign-in,
+    as they must be (``two_factor=False`` for one who has not enrolled yet; True enrols any role)."""
     n = next(_sequence)
     account = NewAccount(
         email=overrides.pop("email", f"user{n}@example.com"),
@@ -58,6 +64,8 @@ def make_user(role: Role | str = Role.PATIENT, clinics=(), **overrides) -> User:
         clinic_ids=tuple(clinic.id for clinic in clinics),
     )
     user = create_account(account)
+    if two_factor if two_factor is not None else user.role in TWO_FACTOR_REQUIRED_ROLES:
+        enrol_with_secret(user, pyotp.random_base32(), utcnow())
     db.session.commit()
     return user
 
@@ -105,3 +113,30 @@ def make_booking(clinic=None, service=None, practitioner=None, patient_number=No
     )
     db.session.commit()
     return booking
+
+
+def make_chelsea_clinic(**overrides):
+    """Back Solution Chelsea, the clinic the booking, portal and waitlist tests book at."""
+    return make_clinic(**{"name": "Back Solution Chelsea", "slug": "chelsea", **overrides})
+
+
+def make_follow_up_service(clinic):
+    """The 30-minute follow-up treatment, offered at ``clinic``."""
+    return make_service(clinics=[clinic], slug="follow-up", name="Follow-up treatment", duration_minutes=30)
+
+
+def make_jordan_reyes(clinic, service, **profile):
+    """Jordan Reyes, who gives ``service`` at ``clinic`` on weekdays 9 to 5."""
+    return make_practitioner(clinic, services=[service], display_name="Jordan Reyes", **profile)
+
+
+def make_bookable_clinic() -> tuple[int, str]:
+    """A committed clinic whose practitioner has a free follow-up in three days, for tests that
+    book through a real server: (clinic id, that time as the booking API takes it)."""
+    clinic = make_clinic()
+    service = make_service(clinics=[clinic], slug="follow-up", duration_minutes=30)
+    make_practitioner(clinic, services=[service])
+    now = utcnow()
+    slot = free_slots(clinic, service, (now + timedelta(days=3)).date(), 7, now)[0]
+    db.session.commit()
+    return clinic.id, slot.start.isoformat()

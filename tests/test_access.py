@@ -16,14 +16,26 @@ ROLES = [ANON, *[role.value for role in Role]]
 # URL -> the roles that get 200; everyone else signed in gets 403, anonymous is sent to log in.
 PROTECTED = {
     "/my/": {"patient"},
+    "/my/profile": {"patient"},
+    "/my/data.json": {"patient"},
+    "/my/delete": {"patient"},
+    "/my/record-access": {"patient"},
     "/practice/": {"practitioner", "clinic_manager"},
     "/practice/clinics/{own_clinic}": {"practitioner", "clinic_manager"},
     "/practice/clinics/{own_clinic}/schedule": {"practitioner", "clinic_manager"},
     "/practice/clinics/{own_clinic}/schedule?view=week": {"practitioner", "clinic_manager"},
     "/practice/clinics/{own_clinic}/visits/new": {"practitioner", "clinic_manager"},
     "/practice/clinics/{own_clinic}/team": {"practitioner", "clinic_manager", "head_office", "admin"},
+    "/account/two-factor": {"practitioner", "clinic_manager", "head_office", "admin"},
     "/headoffice/": {"head_office", "admin"},
     "/headoffice/audit": {"head_office", "admin"},
+    "/headoffice/rollout": {"head_office", "admin"},
+    "/headoffice/reports": {"head_office", "admin"},
+    "/headoffice/network": {"head_office", "admin"},
+    "/headoffice/where-next": {"head_office", "admin"},
+    "/headoffice/where-next.csv": {"head_office", "admin"},
+    "/headoffice/reports/bookings.csv": {"head_office", "admin"},
+    "/headoffice/rollout/timeline": {"head_office", "admin"},
     "/admin/": {"head_office", "admin"},
     "/admin/clinics": {"head_office", "admin"},
     "/admin/clinics/new": {"head_office", "admin"},
@@ -130,6 +142,7 @@ RECORD_URLS = [
     ("GET", "/practice/visits/{visit}/note"),
     ("POST", "/practice/visits/{visit}/note"),
     ("POST", "/practice/visits/{visit}/note/addenda"),
+    ("POST", "/practice/patients/{patient}/nudge"),
 ]
 RECORD_POST = {"condition": "x", "timepoint": "intake", "subjective": "x", "pain_before": "5", "reason": "x",
                "body": "x", "sign": "y", **{f"section_{n}": "1" for n in range(1, 11)}}
@@ -216,6 +229,34 @@ def test_every_route_is_in_the_access_table(app):
     # treatment records need a patient: test_records_of_another_clinics_patient_stay_closed
     # below and tests/test_practice_records.py
     tested_elsewhere |= {shape(url) for _, url in RECORD_URLS}
+    # /my/ pages by object or token, and the POST-only ones: tests/test_portal_access.py (visits),
+    # tests/test_check_in_reminders.py (reminders), tests/test_patient_account.py (confirmation)
+    tested_elsewhere |= {
+        "/my/visits/{}/cancel",
+        "/my/visits/{}/reschedule",
+        "/my/reminders",
+        "/my/reminders/{}",
+        "/my/reminders/{}/check-in",
+        "/my/reminders/stop/{}",
+        "/my/programme/{}/reminders",
+        "/my/verify-email",
+        "/verify-email/{}",
+    }
+    # the second sign-in step needs a pending password step: tests/test_two_factor.py
+    tested_elsewhere |= {"/login/two-factor"}
+    # every report table as CSV (bookings.csv is in PROTECTED above): tests/test_reporting.py
+    tested_elsewhere |= {"/headoffice/reports/{}.csv"}
+    # an alert needs a check-in: tests/test_early_warning.py (other clinic 404, other roles 403)
+    tested_elsewhere |= {"/practice/alerts/{}/acknowledge"}
+    # a clinic's rollout and its milestones need a rollout: tests/test_rollout.py
+    tested_elsewhere |= {
+        "/headoffice/rollout/{}",
+        "/headoffice/rollout/{}/notes",
+        "/headoffice/rollout/{}/milestones",
+        "/headoffice/rollout/{}/milestones/{}",
+        "/headoffice/rollout/{}/milestones/{}/done",
+        "/headoffice/rollout/{}/advance",
+    }
     # the booking API needs a service, a POST body or a visit's token: tests/test_booking_api.py
     tested_elsewhere |= {
         "/api/v1/clinics/{}/availability",

@@ -83,6 +83,7 @@ def test_patient_registers_and_is_signed_in(client):
         {
             "full_name": "Riley Reader",
             "email": "Riley@Example.com",
+            "date_of_birth": "1990-05-17",
             "password": "a quiet river at dawn",
             "confirm": "a quiet river at dawn",
         },
@@ -109,6 +110,9 @@ def test_patient_registers_and_is_signed_in(client):
         ),
         ({"confirm": "something else entirely"}, "The passwords do not match."),
         ({"full_name": ""}, "Enter your name."),
+        ({"date_of_birth": ""}, "Enter your date of birth."),
+        ({"date_of_birth": "17/05/1990"}, "Enter your date of birth as a date, like 1980-04-25."),
+        ({"date_of_birth": "2999-01-01"}, "Your date of birth can&#39;t be in the future."),
     ],
 )
 def test_registration_problems_are_shown_beside_the_field_and_nothing_is_saved(client, change, field_message):
@@ -116,6 +120,7 @@ def test_registration_problems_are_shown_beside_the_field_and_nothing_is_saved(c
     form = {
         "full_name": "Riley Newcomer",
         "email": "new@example.com",
+        "date_of_birth": "1990-05-17",
         "password": "a quiet river at dawn",
         "confirm": "a quiet river at dawn",
         **change,

@@ -111,3 +111,27 @@ def test_editing_a_clinic_shows_its_hours_and_saves_changes(client, head_office)
 
 def test_editing_a_missing_clinic_is_not_found(client, head_office):
     assert client.get("/admin/clinics/9999/edit").status_code == 404
+
+
+@pytest.mark.parametrize("status", ["planned", "coming_soon"])
+def test_a_clinic_that_never_opened_cannot_be_opened_from_the_editor(client, head_office, status):
+    """Opening goes through the rollout, which checks the checklist and tells who asked."""
+    clinic = make_clinic(name="Not Yet", state="AZ", zip_code="85004", city="Phoenix", status=status)
+    response = client.submit(
+        f"/admin/clinics/{clinic.id}/edit",
+        {**NEW_CLINIC, "slug": clinic.slug, "zip_code": "85004", "city": "Phoenix", "status": "open"},
+    )
+    assert response.status_code == 200 and "rollout pipeline" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Clinic, clinic.id).status == status
+
+
+def test_a_temporarily_closed_clinic_reopens_from_the_editor(client, head_office):
+    clinic = make_clinic(name="Paused", state="AZ", zip_code="85004", city="Phoenix", status="temporarily_closed")
+    response = client.submit(
+        f"/admin/clinics/{clinic.id}/edit",
+        {**NEW_CLINIC, "slug": clinic.slug, "zip_code": "85004", "city": "Phoenix", "status": "open"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Clinic, clinic.id).status == "open"

@@ -12,7 +12,15 @@ from clinic_app.extensions import db
 from clinic_app.notifications.models import OutboxMessage
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import Booking, BookingStatus
-from tests.factories import make_clinic, make_practitioner, make_service, make_user
+from tests.factories import (
+    make_chelsea_clinic,
+    make_clinic,
+    make_follow_up_service,
+    make_jordan_reyes,
+    make_practitioner,
+    make_service,
+    make_user,
+)
 
 NOW = datetime(2026, 11, 23, 14, tzinfo=UTC)  # Monday 9 AM in New York, 7 AM in Phoenix
 NEW_YORK = ZoneInfo("America/New_York")
@@ -39,17 +47,17 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def clinic(app):
-    return make_clinic(name="Back Solution Chelsea", slug="chelsea")
+    return make_chelsea_clinic()
 
 
 @pytest.fixture
 def service(clinic):
-    return make_service(clinics=[clinic], slug="follow-up", name="Follow-up treatment", duration_minutes=30)
+    return make_follow_up_service(clinic)
 
 
 @pytest.fixture
 def practitioner(clinic, service):
-    return make_practitioner(clinic, services=[service], display_name="Jordan Reyes")
+    return make_jordan_reyes(clinic, service)
 
 
 def booking_body(clinic, at: str, n: int = 1, **overrides) -> dict:

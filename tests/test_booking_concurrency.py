@@ -8,73 +8,30 @@ two client processes at the same instant, as they would from many phones.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from clinic_app.clock import utcnow
 from clinic_app.extensions import db
-from clinic_app.scheduling.availability import free_slots
 from clinic_app.scheduling.models import Booking, BookingStatus
-from tests.conftest import _free_port
-from tests.factories import make_clinic, make_practitioner, make_service
+from tests.factories import make_bookable_clinic
+from tests.servers import gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 CLIENT_PROCESSES = 2
 REQUESTS_PER_PROCESS = 12
-STARTUP_SECONDS = 120
 
 
 @pytest.fixture
 def gunicorn_server(app):
-    """The app under gunicorn (2 workers x 4 threads) on this test's database. Loading the app
-    can take half a minute on a busy CI machine: the worker timeout and the wait allow for it."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "testing",
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "RATELIMIT_ENABLED": "false",
-        "MAIL_ENABLED": "false",
-    }
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and app
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "--timeout", "120", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, server)
+    """The app under gunicorn (2 workers x 4 threads) on this test's database."""
+    env = {"APP_ENV": "testing", "DATABASE_URL": app.config["DATABASE_URL"], "RATELIMIT_ENABLED": "false",
+           "MAIL_ENABLED": "false"}
+    with gunicorn(env, "--workers", "2", "--threads", "4") as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _wait_until_up(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("gunicorn exited before serving")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 - local test server
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not start within {STARTUP_SECONDS} s")
 
 
 def _post_booking(url: str, body: dict) -> int:
@@ -109,15 +66,9 @@ def _request_for(n: int, clinic_id: int, start: str) -> dict:
 
 @pytest.mark.timeout(300)
 def test_simultaneous_requests_for_one_slot_make_exactly_one_booking(app, gunicorn_server):
-    clinic = make_clinic()
-    service = make_service(clinics=[clinic], slug="follow-up", duration_minutes=30)
-    make_practitioner(clinic, services=[service])
-    now = utcnow()
-    slot = free_slots(clinic, service, (now + timedelta(days=3)).date(), 7, now)[0]
-    db.session.commit()
-
+    clinic_id, start = make_bookable_clinic()
     total = CLIENT_PROCESSES * REQUESTS_PER_PROCESS
-    bodies = [_request_for(n, clinic.id, slot.start.isoformat()) for n in range(total)]
+    bodies = [_request_for(n, clinic_id, start) for n in range(total)]
     start_at = time.time() + 1.5  # both processes are up by then
     with ProcessPoolExecutor(CLIENT_PROCESSES) as processes:
         batches = [bodies[i::CLIENT_PROCESSES] for i in range(CLIENT_PROCESSES)]

@@ -17,7 +17,15 @@ from clinic_app.patients.service import PatientDetails
 from clinic_app.scheduling.booking import BookingRequest, book_appointment
 from clinic_app.scheduling.models import Booking, BookingStatus
 from tests.conftest import FormClient
-from tests.factories import make_clinic, make_practitioner, make_service, make_user
+from tests.factories import (
+    make_chelsea_clinic,
+    make_clinic,
+    make_follow_up_service,
+    make_jordan_reyes,
+    make_practitioner,
+    make_service,
+    make_user,
+)
 
 NOW = datetime(2026, 11, 23, 14, tzinfo=UTC)  # Monday 9 AM in New York (UTC-5 in November)
 NEW_YORK = ZoneInfo("America/New_York")
@@ -35,18 +43,18 @@ def frozen_clock(monkeypatch):
 
 @pytest.fixture
 def clinic(app):
-    return make_clinic(name="Back Solution Chelsea", slug="chelsea", phone="(555) 010-0000")
+    return make_chelsea_clinic(phone="(555) 010-0000")
 
 
 @pytest.fixture
 def service(clinic):
-    return make_service(clinics=[clinic], slug="follow-up", name="Follow-up treatment", duration_minutes=30)
+    return make_follow_up_service(clinic)
 
 
 @pytest.fixture
 def practitioner(clinic, service):
-    return make_practitioner(clinic, services=[service], display_name="Jordan Reyes", credentials="DPT",
-                             specialities="sciatica, running", bio="Treats runners and desk workers.")
+    return make_jordan_reyes(clinic, service, credentials="DPT", specialities="sciatica, running",
+                             bio="Treats runners and desk workers.")
 
 
 def choices(start: str, practitioner="any") -> dict:

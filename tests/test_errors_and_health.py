@@ -104,6 +104,7 @@ def test_control_characters_are_removed_before_anything_is_saved(client):
         {
             "full_name": "Nul\x00Name\x07 ",
             "email": "nul@example.com",
+            "date_of_birth": "1990-01-01",
             "password": "a quiet river at dawn",
             "confirm": "a quiet river at dawn",
         },

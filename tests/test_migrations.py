@@ -7,9 +7,9 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from clinic_app.audit.models import AuditEvent
+from clinic_app.audit.service import Actor, record_event
 from clinic_app.extensions import db
-from tests.factories import make_booking
+from tests.factories import make_booking, make_user
 
 
 def _empty_database():
@@ -39,8 +39,7 @@ def test_a_migrated_database_keeps_the_audit_trail_append_only(app, statement):
     _empty_database()
     upgrade()
     visit = make_booking()
-    db.session.add(AuditEvent(actor_role="practitioner", patient_id=visit.patient_id, action="view_chart",
-                              object_type="chart"))
+    record_event(Actor(make_user("practitioner", clinics=[visit.clinic])), visit.patient_id, "view_chart")
     db.session.commit()
     with pytest.raises(IntegrityError, match="append-only"):
         db.session.execute(text(statement))

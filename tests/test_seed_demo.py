@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from clinic_app.accounts.models import User
 from clinic_app.adherence.models import ExerciseCheckIn
@@ -10,8 +10,9 @@ from clinic_app.clinics.models import Clinic
 from clinic_app.clinics.rules import US_STATES
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
+from clinic_app.patients.models import Patient
 from clinic_app.scheduling.availability import free_slots
-from clinic_app.scheduling.models import Practitioner, Service
+from clinic_app.scheduling.models import Booking, Practitioner, Service
 from clinic_app.treatments.models import TreatmentNote
 
 
@@ -46,6 +47,32 @@ def test_seed_demo_builds_the_network_and_accounts_and_is_idempotent(runner, cli
     first_clinic = db.session.scalar(select(Clinic).order_by(Clinic.id))
     manager = db.session.scalar(select(User).where(User.email == "manager@example.com"))
     assert [c.id for c in manager.clinics] == [first_clinic.id]
+
+
+def _demo_patient_records(user) -> list[int]:
+    return list(db.session.scalars(select(Patient.id).where(Patient.user_id == user.id)))
+
+
+def test_seed_demo_joins_the_demo_patient_record_and_joins_it_again_after_it_was_unlinked(runner, client):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    user = db.session.scalar(select(User).where(User.email == "patient@example.com"))
+    first_patient = db.session.scalar(select(Patient.id).order_by(Patient.id))
+    assert user.email_verified and user.date_of_birth is not None
+    assert _demo_patient_records(user) == [first_patient]
+    # What the migration does to an account whose e-mail is not confirmed.
+    db.session.execute(update(Patient).where(Patient.user_id == user.id).values(user_id=None))
+    user.email_verified_at = None
+    db.session.commit()
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    db.session.refresh(user)
+    assert user.email_verified
+    assert _demo_patient_records(user) == [first_patient]
+    latest = db.session.scalar(select(Booking.reference).where(Booking.patient_id == first_patient)
+                               .order_by(Booking.start_at.desc()).limit(1))
+    client.login("patient@example.com", "BackSolution-demo-2026")
+    page = client.get("/my/").text
+    assert latest in page and "Confirm your e-mail address" not in page
 
 
 def test_seed_demo_can_generate_a_large_network_for_benchmarks(runner):

@@ -24,7 +24,7 @@ from clinic_app.scheduling.booking import (
 from clinic_app.scheduling.models import Booking
 from clinic_app.waitlist.models import WaitlistEntry
 from clinic_app.waitlist.service import WaitlistRequest, join_waitlist
-from tests.factories import make_clinic, make_practitioner, make_service, make_user
+from tests.factories import make_chelsea_clinic, make_follow_up_service, make_jordan_reyes, make_service, make_user
 
 NOW = datetime(2026, 11, 23, 14, tzinfo=UTC)  # Monday 9 AM in New York
 NEW_YORK = ZoneInfo("America/New_York")
@@ -43,17 +43,17 @@ def frozen_clock(monkeypatch):
 
 @pytest.fixture
 def clinic(app):
-    return make_clinic(name="Back Solution Chelsea", slug="chelsea")
+    return make_chelsea_clinic()
 
 
 @pytest.fixture
 def service(clinic):
-    return make_service(clinics=[clinic], slug="follow-up", name="Follow-up treatment", duration_minutes=30)
+    return make_follow_up_service(clinic)
 
 
 @pytest.fixture
 def practitioner(clinic, service):
-    return make_practitioner(clinic, services=[service], display_name="Jordan Reyes")
+    return make_jordan_reyes(clinic, service)
 
 
 def book(clinic, start: datetime, email: str = "owner@example.com", now: datetime = NOW) -> tuple[Booking, str]:

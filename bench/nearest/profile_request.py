@@ -5,12 +5,14 @@ demo data and 10,000 synthetic clinics, development settings as wrk.sh serves th
 wall time is split by wrapping, in this process only, the functions the view calls:
 
 * zip lookup: ``place_for_zip``;
-* search, open: the ranking of the 5 nearest open clinics (``_nearest_ids``, first call);
-* search, coming soon: the second (3 clinics opening soon within the service radius);
-* loading clinics: ``_with_clinics`` (both lists' clinics with hours and closures, one load);
-* demand insert: ``record_search`` (add + flush of the demand point);
-* commit: ``Session.commit`` (the demand point reaching disk);
-* the rest: request parsing, marshmallow serialisation, URL building, Flask and JSON.
+* box queries + ranking: ``_nearest_ids`` (one UNION ALL box query for open and coming-soon
+  clinics per round, haversine, geodesics for the few that can be nearest);
+* clinic payloads: ``nearest_answer`` (serialised clinics from the in-process cache; a miss
+  loads and serialises the clinic);
+* demand insert: ``record_search`` (one INSERT; on PostgreSQL the request runs in autocommit,
+  so this is also the point's commit);
+* commit: ``Session.commit`` (nothing left to send in autocommit);
+* the rest: request parsing, URL building, Flask and JSON.
 
 Then cProfile over the same requests lists the costliest functions. Run from the repository root:
 ``.venv/bin/python bench/nearest/profile_request.py``.
@@ -38,7 +40,7 @@ from clinic_app.clinics import search
 from clinic_app.demo.seed import seed_demo_clinics, seed_synthetic_network
 from clinic_app.extensions import db
 
-PHASES = ("zip lookup", "search, open", "search, coming soon", "loading clinics", "demand insert", "commit")
+PHASES = ("zip lookup", "box queries + ranking", "clinic payloads", "demand insert", "commit")
 
 
 class RequestPhases:
@@ -66,8 +68,8 @@ class RequestPhases:
 
     def install(self):
         self.wrap(views, "place_for_zip", lambda _: "zip lookup")
-        self.wrap(search, "_nearest_ids", lambda n: "search, open" if n % 2 == 0 else "search, coming soon")
-        self.wrap(search, "_with_clinics", lambda _: "loading clinics")
+        self.wrap(search, "_nearest_ids", lambda _: "box queries + ranking")
+        self.wrap(views, "nearest_answer", lambda _: "clinic payloads")
         self.wrap(search, "record_search", lambda _: "demand insert")
         self.wrap(Session, "commit", lambda _: "commit")
 
@@ -78,12 +80,12 @@ class RequestPhases:
     def start_request(self):
         self.seconds.clear()
         for *_, calls in self._patched:
-            calls[0] = 0  # keeps open / coming-soon alternating per request
+            calls[0] = 0
 
 
 class StatementCounter:
     """Counts the SQL statements one request sends, and how many of them come after its commit
-    (reloads of objects the commit expired, while the response is serialised)."""
+    (there should be none: nothing is reloaded after the demand point is written)."""
 
     def __init__(self, engine):
         self.engine = engine
@@ -133,11 +135,11 @@ def time_requests(client, urls: list[str], phases: RequestPhases | None = None, 
             phases.start_request()
         if counter:
             counter.start_request()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(url)
-        total = time.perf_counter() - started
+        total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         assert response.status_code == 200, (url, response.status_code)
-        row = {"total": total * 1000}
+        row = {"total": total * 1000, "cpu": cpu * 1000}
         if phases:
             row |= {phase: phases.seconds[phase] * 1000 for phase in PHASES}
             row["the rest"] = row["total"] - sum(row[phase] for phase in PHASES)
@@ -145,20 +147,6 @@ def time_requests(client, urls: list[str], phases: RequestPhases | None = None, 
             row |= {"statements_before_commit": counter.before_commit, "statements_after_commit": counter.after_commit}
         rows.append(row)
     return rows
-
-
-def without_expire_on_commit(app, client, urls: list[str]) -> list[dict]:
-    """What-if, in this process only: the same requests with ``expire_on_commit=False``, so the
-    commit does not expire the clinics the response then serialises."""
-    with app.app_context():
-        db.session.remove()
-        db.session.configure(expire_on_commit=False)
-    try:
-        return time_requests(client, urls)
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.session.configure(expire_on_commit=True)
 
 
 def phase_table(nearest: list[dict], healthz: list[dict]) -> str:
@@ -176,15 +164,17 @@ def phase_table(nearest: list[dict], healthz: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def what_if_line(nearest: list[dict], what_if: list[dict], healthz: list[dict]) -> str:
-    def mean(rows):
-        return sum(r["total"] for r in rows) / len(rows)
+def ratio_line(nearest: list[dict], healthz: list[dict]) -> str:
+    """Wall time suffers from whatever else runs on the machine; this process's CPU time less so."""
 
-    what_if_median = median(r["total"] for r in what_if)
+    def mean(rows, key):
+        return sum(r[key] for r in rows) / len(rows)
+
     return (
-        f"In-process cost ratio healthz / nearest: {mean(healthz) / mean(nearest):.3f} as is; "
-        f"{mean(healthz) / mean(what_if):.3f} with expire_on_commit=False "
-        f"(nearest mean {mean(nearest):.1f} ms -> {mean(what_if):.1f} ms, median {what_if_median:.1f})"
+        f"In-process cost ratio healthz / nearest: {mean(healthz, 'total') / mean(nearest, 'total'):.3f} by wall time "
+        f"(means {mean(healthz, 'total'):.2f} / {mean(nearest, 'total'):.2f} ms), "
+        f"{mean(healthz, 'cpu') / mean(nearest, 'cpu'):.3f} by this process's CPU time "
+        f"(means {mean(healthz, 'cpu'):.2f} / {mean(nearest, 'cpu'):.2f} ms; the database server's share not counted)"
     )
 
 
@@ -224,15 +214,14 @@ def main(argv=None) -> int:
                 counter.uninstall()
                 phases.uninstall()
             healthz = time_requests(client, ["/healthz"] * len(urls))
-            what_if = without_expire_on_commit(app, client, urls)
             print(phase_table(nearest, healthz))
-            print(what_if_line(nearest, what_if, healthz))
+            print(ratio_line(nearest, healthz))
             print("\n" + top_functions(client, urls[:200]))
         finally:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-    payload = {"machine": machine(), "nearest": nearest, "healthz": healthz, "nearest_without_expire": what_if}
+    payload = {"machine": machine(), "nearest": nearest, "healthz": healthz}
     path = write_results("nearest-request-profile", payload)
     print(f"JSON: {path.relative_to(path.parents[2])}")
     return 0

@@ -3,9 +3,10 @@
 Each call of ``find_nearest_clinics(lat, lng, 5)`` is split into three phases by wrapping the
 search module's own functions (in this process only; no application code changes):
 
-* box SQL: the candidate queries, including fetching their rows (``_candidates_in_box``);
+* box SQL: the candidate queries, including fetching their rows (``_candidates_in_boxes``);
 * ranking: haversine for every candidate, sorting, geodesics for the few near the cut-off
-  (``nearest_by_geodesic``);
+  (``nearest_by_geodesic``; its memo, ``_ranked``, is emptied before each search so that
+  every search ranks afresh);
 * loading: everything else, chiefly loading the 5 clinics with their hours and closures.
 
 Points are grouped by how many boxes the search needed (the box grows 25 -> 100 -> 400 -> 1,600
@@ -43,7 +44,7 @@ class PhaseTimer:
 
     def __init__(self):
         self.reset()
-        self._originals = (search._candidates_in_box, search.nearest_by_geodesic, geometry.geodesic_miles)
+        self._originals = (search._candidates_in_boxes, search.nearest_by_geodesic, geometry.geodesic_miles)
 
     def reset(self):
         self.box_seconds = self.rank_seconds = 0.0
@@ -57,7 +58,7 @@ class PhaseTimer:
             rows = candidates_in_box(*args)
             self.box_seconds += time.perf_counter() - started
             self.boxes += 1
-            self.candidates += len(rows)
+            self.candidates += sum(len(found) for found in rows.values())
             return rows
 
         def timed_rank(*args):
@@ -70,18 +71,19 @@ class PhaseTimer:
             self.geodesics += 1
             return geodesic_miles(*args)
 
-        search._candidates_in_box, search.nearest_by_geodesic, geometry.geodesic_miles = (
+        search._candidates_in_boxes, search.nearest_by_geodesic, geometry.geodesic_miles = (
             timed_box,
             timed_rank,
             counted_geodesic,
         )
 
     def uninstall(self):
-        search._candidates_in_box, search.nearest_by_geodesic, geometry.geodesic_miles = self._originals
+        search._candidates_in_boxes, search.nearest_by_geodesic, geometry.geodesic_miles = self._originals
 
 
 def profile_point(timer: PhaseTimer, point: tuple[float, float]) -> dict:
     timer.reset()
+    search._ranked.cache_clear()
     started = time.perf_counter()
     search.find_nearest_clinics(*point)
     total = time.perf_counter() - started

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.clock import UTCDateTime, utcnow
@@ -61,12 +61,32 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Patients only. Visits join the account when booked under its verified e-mail and this date.
+    date_of_birth: Mapped[date | None]
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # Contact preferences: the 24-hour reminder before each visit.
+    visit_reminder_emails: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Two-factor sign-in (staff). The TOTP secret is stored encrypted (accounts/two_factor.py); it
+    # is set when enrolment starts and counts only once a first code confirmed it (enrolled_at).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second time step of the last accepted code: each code signs in once, never again.
+    totp_last_step: Mapped[int | None]
 
     clinics: Mapped[list[Clinic]] = relationship(secondary=clinic_staff, back_populates="staff")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def two_factor_enrolled(self) -> bool:
+        return self.totp_enrolled_at is not None
 
     @property
     def role_label(self) -> str:
@@ -80,3 +100,17 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class DeletionRequest(db.Model):
+    """A patient asked for their account to be deleted. The account is closed at once; the
+    clinical records are kept for as long as the law on medical records requires, so the
+    request is recorded for the clinics to act on rather than carried out by deleting rows."""
+
+    __tablename__ = "deletion_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()

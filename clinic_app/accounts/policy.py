@@ -25,6 +25,17 @@ AREA_ROLES: dict[str, tuple[Role, ...]] = {
 }
 
 
+# Staff may turn on two-factor sign-in; those who run the whole network must.
+TWO_FACTOR_ROLES = (Role.PRACTITIONER, Role.CLINIC_MANAGER, Role.HEAD_OFFICE, Role.ADMIN)
+TWO_FACTOR_REQUIRED_ROLES = (Role.HEAD_OFFICE, Role.ADMIN)
+
+
+def must_enrol_two_factor(user: User) -> bool:
+    """Head office and admin see every clinic's figures and manage every account: a password
+    alone is not enough for them, so until they enrol they can reach nothing but enrolment."""
+    return user.role in TWO_FACTOR_REQUIRED_ROLES and not user.two_factor_enrolled
+
+
 # Where each role lands after signing in.
 HOME_BY_ROLE: dict[Role, str] = {
     Role.PATIENT: "portal.index",

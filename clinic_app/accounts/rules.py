@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 MIN_PASSWORD_LENGTH = 10
@@ -68,3 +69,9 @@ def is_safe_redirect(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def idle_too_long(last_seen_at: datetime | None, now: datetime, limit_minutes: int) -> bool:
+    """A staff session ends when more than ``limit_minutes`` passed since its last request
+    (a computer left signed in at the front desk). A session not yet stamped has just begun."""
+    return last_seen_at is not None and now - last_seen_at > timedelta(minutes=limit_minutes)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -15,6 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from clinic_app.accounts.models import CLINIC_ROLES, Role, User
 from clinic_app.accounts.rules import normalise_email, password_problem
+from clinic_app.accounts.signed_links import LinkProblem, read_link_token, sign_link_token
+from clinic_app.accounts.verification import link_patient_records
 from clinic_app.clinics.models import Clinic
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
@@ -32,6 +34,7 @@ class NewAccount:
     password: str
     role: Role = Role.PATIENT
     clinic_ids: tuple[int, ...] = field(default_factory=tuple)
+    date_of_birth: date | None = None  # patients: their visits join the account by e-mail and this date
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -52,6 +55,7 @@ def create_account(account: NewAccount) -> User:
         full_name=account.full_name.strip(),
         role=account.role,
         password_hash=_hash(account.password),
+        date_of_birth=account.date_of_birth if account.role == Role.PATIENT else None,
     )
     try:
         with db.session.begin_nested():  # a concurrent registration of the same address loses here
@@ -66,7 +70,8 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None.
 
     Unknown e-mails cost the same hash check as wrong passwords, so timing does not tell
-    an attacker which addresses have accounts.
+    an attacker which addresses have accounts. A confirmed patient account picks up the
+    visits booked since under its e-mail and date of birth (at the desk, by phone, as a guest).
     """
     user = find_user_by_email(email)
     if user is None:
@@ -75,6 +80,7 @@ def authenticate(email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     user.last_login_at = utcnow()
+    link_patient_records(user)
     return user
 
 
@@ -92,7 +98,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    token = _serializer().dumps({"u": user.id, "h": _password_fingerprint(user)})
+    token = sign_link_token(RESET_SALT, user, h=_password_fingerprint(user))
     queue_email(
         user.email,
         "Reset your Back Solution password",
@@ -110,16 +116,11 @@ def user_for_reset_token(token: str) -> User | None:
     working the moment the password changes: single use without a table of used tokens.
     """
     max_age = current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"] * 60
-    try:
-        payload = _serializer().loads(token, max_age=max_age)
-    except (SignatureExpired, BadSignature):
+    found = read_link_token(RESET_SALT, token, max_age)
+    if isinstance(found, LinkProblem):
         return None
-    if not isinstance(payload, dict):
-        return None
-    user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
-    if user is None or not user.active or payload.get("h") != _password_fingerprint(user):
-        return None
-    return user
+    user, claims = found
+    return user if claims.get("h") == _password_fingerprint(user) else None
 
 
 def load_user_from_session(session_id: str) -> User | None:
@@ -161,10 +162,6 @@ def _dummy_hash_for(method: str) -> str:
 
 def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
 
 
 def list_staff() -> list[User]:

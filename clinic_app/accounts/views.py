@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
-from clinic_app.accounts import service
+from clinic_app.accounts import service, session_guard, verification
 from clinic_app.accounts.forms import (
     LoginForm,
     PasswordResetForm,
     PasswordResetRequestForm,
     RegistrationForm,
 )
-from clinic_app.accounts.policy import HOME_BY_ROLE
+from clinic_app.accounts.policy import HOME_BY_ROLE, must_enrol_two_factor
 from clinic_app.accounts.rules import is_safe_redirect, normalise_email
+from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db, limiter
 from clinic_app.form_base import clean_text
+from clinic_app.headers import keep_token_private
 
 bp = Blueprint("accounts", __name__)
+bp.after_request(keep_token_private)  # reset and confirmation links
 
 LOGIN_FAILED = "That e-mail and password do not match an account. Check both and try again."
 
@@ -46,16 +49,26 @@ def login():
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
-            login_user(user)
-            target = request.args.get("next")
-            return redirect(target if is_safe_redirect(target) else url_for(HOME_BY_ROLE[user.role]))
+            return _after_password(user, request.args.get("next"))
         form.password.errors.append(LOGIN_FAILED)
     return render_template("accounts/login.html", form=form)
 
 
+def _after_password(user, target: str | None):
+    """An enrolled user still owes a code; head office and admin who have not enrolled are
+    signed in straight to enrolment; everyone else is signed in."""
+    if user.two_factor_enrolled:
+        session_guard.begin_two_factor(user, target)
+        return redirect(url_for("two_factor.verify_login"))
+    session_guard.sign_in(user)
+    if must_enrol_two_factor(user):
+        return redirect(url_for("two_factor.enrol"))
+    return redirect(target if is_safe_redirect(target) else url_for(HOME_BY_ROLE[user.role]))
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    session_guard.sign_out()
     flash("You have been logged out.", "info")
     return redirect(url_for("public.home"))
 
@@ -63,18 +76,40 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_config_limit("REGISTER_LIMIT"), methods=["POST"])
 def register():
-    form = RegistrationForm()
+    form = RegistrationForm(today=utcnow().date())
     if form.validate_on_submit():
+        account = service.NewAccount(form.email.data, form.full_name.data, form.password.data,
+                                     date_of_birth=form.date_of_birth.data)
         try:
-            user = service.create_account(service.NewAccount(form.email.data, form.full_name.data, form.password.data))
+            user = service.create_account(account)
         except ValidationFailed as error:
             getattr(form, error.field).errors.append(error.message)
         else:
+            verification.send_verification_email(user)
             db.session.commit()
             login_user(user)
-            flash("Welcome to Back Solution. Your account is ready.", "success")
+            flash("Welcome to Back Solution. We have e-mailed you a link to confirm your address.", "success")
             return redirect(url_for("portal.index"))
     return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str):
+    """Open from the e-mail, signed in or not (perhaps on another device): the link is the key."""
+    found = verification.user_for_verification_token(token)
+    if isinstance(found, verification.LinkProblem):
+        return render_template("accounts/verify_problem.html", problem=found), 400
+    joined = verification.verify_email(found, utcnow())
+    db.session.commit()
+    flash(_confirmed_message(joined), "success")
+    signed_in_here = current_user.is_authenticated and current_user.id == found.id
+    return redirect(url_for("portal.index" if signed_in_here else "accounts.login"))
+
+
+def _confirmed_message(joined: int) -> str:
+    if joined == 0:
+        return "Your e-mail address is confirmed."
+    return "Your e-mail address is confirmed, and the visits you booked earlier with it are now in your account."
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])

@@ -23,7 +23,8 @@ class ExerciseCheckIn(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"), index=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="RESTRICT"))
-    on_date: Mapped[date]
+    # Indexed: network reporting reads the check-ins of a date range.
+    on_date: Mapped[date] = mapped_column(index=True)
     pain: Mapped[int]
     feeling: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -45,3 +46,53 @@ class CheckInExercise(db.Model):
     check_in_id: Mapped[int] = mapped_column(ForeignKey("exercise_check_ins.id", ondelete="CASCADE"), index=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="RESTRICT"))
     sets_done: Mapped[int]
+
+
+class AdherenceNudge(db.Model):
+    """A nudge e-mailed to a patient at risk of dropping their programme, with a rebooking
+    link: who sent it and when (at most one per patient in 24 hours; see early_warning)."""
+
+    __tablename__ = "adherence_nudges"
+    __table_args__ = (db.Index("ix_adherence_nudges_patient_sent", "patient_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="RESTRICT"))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CheckInAlertAcknowledgement(db.Model):
+    """A practitioner has seen the alert raised by this check-in. ``entry_updated_at`` is the
+    version of the check-in they saw: when the patient changes that day's entry, it alerts again."""
+
+    __tablename__ = "check_in_alert_acknowledgements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("exercise_check_ins.id", ondelete="CASCADE"), unique=True)
+    entry_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CheckInReminder(db.Model):
+    """A patient's daily check-in reminder e-mail, sent by the notification worker at the time
+    of day they chose on the wall clock where they are treated, until they turn it off (on
+    their page or by the e-mail's stop link)."""
+
+    __tablename__ = "check_in_reminders"
+    __table_args__ = (
+        CheckConstraint("minutes_after_midnight BETWEEN 0 AND 1439", name="time_of_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), unique=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    minutes_after_midnight: Mapped[int]  # local time of day: 1140 is 7:00 PM
+    # Each e-mail's two links carry tokens made from this salt with SECRET_KEY (an HMAC), so
+    # every reminder can repeat them; only their hashes are stored, to find the setting.
+    token_salt: Mapped[str] = mapped_column(String(32))
+    stop_token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # turns reminders off
+    link_token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # opens today's check-in
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,8 +15,16 @@ from clinic_app.booking.forms import OLDEST_AGE_YEARS, PAIN_AREAS
 from clinic_app.form_base import clean_text
 
 DATABASE_ID = validate.Range(min=1, max=2**31 - 1)  # larger ids overflow PostgreSQL's integer
-SLUG = validate.Regexp(r"^[\w.-]{1,80}$", error="Give the service's short name, like follow-up.")
+# Length as well as the pattern, so that the OpenAPI document states maxLength.
+SLUG = [
+    validate.Length(1, 80),
+    validate.Regexp(r"^[\w.-]{1,80}$", error="Give the service's short name, like follow-up."),
+]
 TIME_WITH_OFFSET = "ISO 8601 with its UTC offset, as the availability lists it"
+# Text is cleaned (control characters dropped, spaces stripped) before its length is checked,
+# so the document says what the cleaning leaves: at least one visible character. (U+0085 is
+# a space to Python's strip but not to JSON Schema's \s.)
+VISIBLE_TEXT = validate.Regexp(r"^[\s\S]*[^\s\x00-\x1f\x7f\x85]", error="This can't be blank.")
 
 
 class CleanString(fields.String):
@@ -76,12 +84,17 @@ class AvailabilitySchema(ma.Schema):
 
 
 class PatientSchema(ma.Schema):
-    first_name = CleanString(required=True, validate=validate.Length(1, 80))
-    last_name = CleanString(required=True, validate=validate.Length(1, 80))
+    first_name = CleanString(required=True, validate=[validate.Length(1, 80), VISIBLE_TEXT])
+    last_name = CleanString(required=True, validate=[validate.Length(1, 80), VISIBLE_TEXT])
     email = CleanEmail(required=True, validate=validate.Length(max=254),
                        metadata={"description": "The confirmation and the manage link are sent here"})
-    phone = CleanString(required=True, validate=validate.Regexp(
-        r"^\+?[0-9 ().-]{7,19}$", error="Give a phone number like (555) 010-0199."))
+    phone = CleanString(
+        required=True,
+        validate=[
+            validate.Length(max=20),
+            validate.Regexp(r"^\+?[0-9 ().-]{7,19}$", error="Give a phone number like (555) 010-0199."),
+        ],
+    )
     date_of_birth = fields.Date(required=True, metadata={"example": "1980-04-25"})
 
     @ma.validates("date_of_birth")
@@ -118,8 +131,11 @@ class NewBookingSchema(ma.Schema):
 
 
 class CancelSchema(ma.Schema):
-    reason = CleanString(required=True, validate=validate.Length(1, 300),
-                         metadata={"example": "The time no longer suits me"})
+    reason = CleanString(
+        required=True,
+        validate=[validate.Length(1, 300), VISIBLE_TEXT],
+        metadata={"example": "The time no longer suits me"},
+    )
 
 
 class RescheduleSchema(ma.Schema):

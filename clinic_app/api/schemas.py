@@ -20,12 +20,21 @@ class ErrorSchema(ma.Schema):
     error = fields.Nested(ErrorDetailSchema, required=True)
 
 
+class ApiIndexSchema(ma.Schema):
+    name = fields.String(metadata={"example": "Back Solution API"})
+    version = fields.String(metadata={"example": "v1"})
+    openapi = fields.String(metadata={"description": "Where this OpenAPI document is served"})
+
+
 class AddressSchema(ma.Schema):
     line1 = fields.String(attribute="address_line1")
     line2 = fields.String(attribute="address_line2")
     city = fields.String()
     state = fields.String(metadata={"description": "Two-letter USPS code"})
     zip = fields.String(attribute="zip_code")
+
+
+_ADDRESS = AddressSchema()  # one instance: building a schema costs more than dumping with it
 
 
 class OpeningHoursSchema(ma.Schema):
@@ -39,7 +48,7 @@ class ClinicSchema(ma.Schema):
     slug = fields.String()
     name = fields.String()
     status = fields.String(metadata={"enum": ["planned", "coming_soon", "open", "temporarily_closed", "closed"]})
-    address = fields.Function(lambda clinic: AddressSchema().dump(clinic), metadata={"type": "object"})
+    address = fields.Function(lambda clinic: _ADDRESS.dump(clinic), metadata={"type": "object"})
     latitude = fields.Float()
     longitude = fields.Float()
     timezone = fields.String(metadata={"description": "IANA time zone; opening hours are in this zone"})

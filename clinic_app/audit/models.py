@@ -1,5 +1,7 @@
 """The audit trail of health records: who read or changed which patient's record, when, and
-from where. Rows are only ever added (database triggers refuse updates and deletes)."""
+from where. Rows are only ever added (database triggers refuse updates and deletes), and each
+row carries a hash over its content and its predecessor's hash, so an edit or a removal made
+past the triggers (by a database superuser, say) breaks the chain: ``flask audit verify``."""
 
 from __future__ import annotations
 
@@ -31,6 +33,10 @@ class AuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(String(30))
     object_id: Mapped[int | None]
     ip_address: Mapped[str] = mapped_column(String(45), default="")
+    # sha256 hex of the previous event's hash and this event's content (clinic_app.audit.chain).
+    # Unique predecessor: two events can never both claim to follow the same one.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     actor: Mapped[User | None] = relationship()
 

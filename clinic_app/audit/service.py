@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from clinic_app.accounts.models import User
+from clinic_app.audit.chain import GENESIS, ChainReport, EventContent, event_hash, verify_chain
 from clinic_app.audit.models import AuditEvent
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
@@ -24,20 +25,47 @@ class Actor:
 
 def record_event(actor: Actor, patient_id: int, action: str, subject=None, now: datetime | None = None) -> None:
     """Record that ``actor`` did ``action`` (view_chart, sign_note, ...) on ``subject`` (a
-    model instance, or None for the chart as a whole) of this patient."""
-    db.session.add(
-        AuditEvent(
-            at=now or utcnow(),
-            actor_id=actor.user.id,
-            actor_role=str(actor.user.role),
-            patient_id=patient_id,
-            action=action,
-            object_type=type(subject).__name__ if subject is not None else "Patient",
-            object_id=getattr(subject, "id", None) if subject is not None else patient_id,
-            ip_address=(actor.ip_address or "")[:45],
-        )
+    model instance, or None for the chart as a whole) of this patient, chained to the last event."""
+    content = EventContent(
+        at=now or utcnow(),
+        actor_id=actor.user.id,
+        actor_role=str(actor.user.role),
+        patient_id=patient_id,
+        action=action,
+        object_type=type(subject).__name__ if subject is not None else "Patient",
+        object_id=getattr(subject, "id", None) if subject is not None else patient_id,
+        ip_address=(actor.ip_address or "")[:45],
     )
+    prev_hash = _lock_chain_head()
+    db.session.add(AuditEvent(**vars(content), prev_hash=prev_hash, hash=event_hash(prev_hash, content)))
     db.session.flush()
+
+
+# Held until the transaction ends, so events join the chain one at a time, in id order.
+AUDIT_CHAIN_LOCK = 0x417564  # "Aud"
+
+
+def _lock_chain_head() -> str:
+    """The hash of the newest event, with the chain locked for this transaction. PostgreSQL:
+    an advisory lock. SQLite has one writer at a time already; should two transactions still
+    read the same head, the unique prev_hash refuses the second rather than fork the chain."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
+    head = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return head or GENESIS
+
+
+def verify_audit_chain(batch_size: int = 5000) -> ChainReport:
+    """Walk the whole trail in chain order, a batch at a time, and say where it first breaks."""
+    columns = (AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash, *_CONTENT_COLUMNS)
+    rows = db.session.execute(select(*columns).order_by(AuditEvent.id).execution_options(yield_per=batch_size))
+    try:
+        return verify_chain((row[0], row[1], row[2], EventContent(*row[3:])) for row in rows)
+    finally:
+        rows.close()  # the walk may stop early, with the server-side cursor still open
+
+
+_CONTENT_COLUMNS = tuple(getattr(AuditEvent, name) for name in EventContent.__dataclass_fields__)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,8 @@ patient allowed another visit is the booking service's to say."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     RadioField,
@@ -17,9 +14,10 @@ from wtforms import (
     SubmitField,
     TelField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp
 
-from clinic_app.form_base import SiteForm
+from clinic_app.form_base import OLDEST_AGE_YEARS as OLDEST_AGE_YEARS  # the API checks it too
+from clinic_app.form_base import DateOfBirthForm, SiteForm, date_of_birth_field
 
 PAIN_AREAS = [
     SelectChoice("", "Choose one"),
@@ -37,18 +35,9 @@ CANCEL_REASONS = [
     SelectChoice("I'm being treated elsewhere", "I'm being treated elsewhere"),
     SelectChoice("Another reason", "Another reason"),
 ]
-OLDEST_AGE_YEARS = 120
 
 
-class BirthDateField(DateField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter your date of birth as a date, like 1980-04-25.") from None
-
-
-class BookingDetailsForm(SiteForm):
+class BookingDetailsForm(DateOfBirthForm):
     """The patient's details. The hidden fields carry the choices made on the earlier steps."""
 
     clinic = HiddenField()
@@ -68,8 +57,7 @@ class BookingDetailsForm(SiteForm):
         DataRequired("Enter a phone number the clinic can reach you on."),
         Regexp(r"^\+?[0-9 ().-]{7,19}$", message="Enter a phone number like (555) 010-0199."),
     ], render_kw={"autocomplete": "tel"})
-    date_of_birth = BirthDateField("Date of birth", validators=[InputRequired("Enter your date of birth.")],
-                              render_kw={"autocomplete": "bday"})
+    date_of_birth = date_of_birth_field()
     new_patient = RadioField(
         "Have you been to a Back Solution clinic before?",
         choices=[SelectChoice("new", "No, this is my first visit"),
@@ -84,17 +72,6 @@ class BookingDetailsForm(SiteForm):
     )
     submit = SubmitField("Book this visit")
 
-    def __init__(self, *args, today: date, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-
-    def validate_date_of_birth(self, field):
-        if field.data is None:
-            return
-        if field.data > self.today:
-            raise ValidationError("Your date of birth can't be in the future.")
-        if self.today.year - field.data.year > OLDEST_AGE_YEARS:
-            raise ValidationError("Check the year of your date of birth.")
 
 
 class CancelForm(SiteForm):

@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from clinic_app import clock
 from clinic_app.accounts.models import Role
-from clinic_app.accounts.rules import normalise_email
+from clinic_app.accounts.verification import account_id_for_patient  # a confirmed e-mail and date of birth
 from clinic_app.booking.forms import BookingDetailsForm
 from clinic_app.booking.free_times import free_week, parse_day
 from clinic_app.booking.journey import Journey, StepMissing, read_journey, services_offered
@@ -141,17 +141,10 @@ def _book(journey: Journey, form: BookingDetailsForm, now):
         practitioner_id=journey.practitioner_id,
         new_patient=form.new_patient.data == "new",
         pain_area=form.pain_area.data,
-        user_id=_own_account_id(form.email.data),
+        user_id=account_id_for_patient(form.email.data, form.date_of_birth.data),
     )
     begin_serialised_transaction()
     return book_appointment(booking_request, now)
-
-
-def _own_account_id(email: str) -> int | None:
-    """A signed-in patient's visits join their account only when booked under its e-mail."""
-    if current_user.is_authenticated and current_user.role == Role.PATIENT:
-        return current_user.id if normalise_email(email) == current_user.email else None
-    return None
 
 
 def _explain(form: BookingDetailsForm, error: DomainError, journey: Journey) -> None:

@@ -57,10 +57,28 @@ def create_clinic(details: ClinicDetails) -> Clinic:
     return clinic
 
 
+# A clinic that has never opened opens only through its rollout (clinic_app/headoffice/opening.py),
+# which checks the opening checklist and tells everyone who asked to hear, exactly once.
+NOT_YET_OPENED = frozenset({ClinicStatus.PLANNED, ClinicStatus.COMING_SOON})
+
+
 def update_clinic(clinic: Clinic, details: ClinicDetails) -> Clinic:
+    if details.status == ClinicStatus.OPEN and clinic.status in NOT_YET_OPENED:
+        raise ValidationFailed(
+            "Open a new clinic from its page in the rollout pipeline: it checks the opening checklist "
+            "and e-mails the people who asked to hear when it opens.",
+            "status",
+        )
     _apply(clinic, details)
     db.session.flush()
     return clinic
+
+
+def open_to_patients(clinic: Clinic) -> None:
+    """The clinic becomes open: bookable, and shown in the nearest-clinic search. Only the rollout's
+    opening calls this for a never-opened clinic, after its checklist (see NOT_YET_OPENED above)."""
+    clinic.status = ClinicStatus.OPEN
+    db.session.flush()
 
 
 def get_clinic(clinic_id: int) -> Clinic | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from clinic_app.accounts.rules import normalise_email
 from clinic_app.clinics.geocoding import InvalidLocation, locate_zip
@@ -24,24 +24,39 @@ def record_search(
     nearest_open_miles: float | None,
     service_radius: float,
     now: datetime,
-) -> DemandPoint:
+) -> None:
+    """Every search leaves one coarse, anonymous demand point: one INSERT in the caller's
+    transaction (or its own, when the caller runs in autocommit), without building an ORM
+    object nobody reads back."""
     point = coarse_point(latitude, longitude, zip_code)
-    demand = DemandPoint(
-        searched_on=now.date(),
-        area=point.area,
-        latitude=point.latitude,
-        longitude=point.longitude,
-        nearest_open_miles=None if nearest_open_miles is None else round(nearest_open_miles, 1),
-        served=is_served(nearest_open_miles, service_radius),
+    connection = db.session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    connection.execute(
+        _INSERT_POINT_WITH_ASYNC_COMMIT if postgresql else _INSERT_POINT,
+        {
+            "searched_on": now.date(),
+            "area": point.area,
+            "latitude": point.latitude,
+            "longitude": point.longitude,
+            "nearest_open_miles": None if nearest_open_miles is None else round(nearest_open_miles, 1),
+            "served": is_served(nearest_open_miles, service_radius),
+        },
     )
-    db.session.add(demand)
-    db.session.flush()
-    if db.engine.dialect.name == "postgresql":
-        # Anonymous statistics: after a crash, losing the last few points is acceptable, and
-        # not waiting for the WAL flush halves the cost of every search's commit. Only this
-        # transaction is affected (SET LOCAL); bookings and records keep full durability.
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    return demand
+
+
+_INSERT_POINT = insert(DemandPoint.__table__)
+# Anonymous statistics: after a crash of the database server, losing the last few points is
+# acceptable, and not waiting for the WAL flush makes every search's commit cheap. The setting
+# is made by the INSERT itself (set_config(..., true) is SET LOCAL: this transaction only;
+# bookings and records keep full durability), which saves a round trip on every search. Points
+# are never held back in the app's memory: a commit that returns has handed the point to the
+# database, so a crash of the app loses none.
+_INSERT_POINT_WITH_ASYNC_COMMIT = text(
+    "INSERT INTO demand_points (searched_on, area, latitude, longitude, nearest_open_miles, served) "
+    "SELECT CAST(:searched_on AS DATE), :area, :latitude, :longitude, "
+    "CAST(:nearest_open_miles AS DOUBLE PRECISION), :served "
+    "WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"
+)
 
 
 def sign_up_for_opening_alert(email: str, zip_code: str, now: datetime | None = None) -> OpeningAlertSignup:

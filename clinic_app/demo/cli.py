@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from clinic_app.clock import utcnow
 from clinic_app.demo.clinical import seed_clinical_history
+from clinic_app.demo.data import DEMO_TOTP_SECRET
 from clinic_app.demo.seed import seed_demo_clinics, seed_demo_schedules, seed_demo_users, seed_synthetic_network
 from clinic_app.extensions import db
 
@@ -40,4 +41,8 @@ def seed_demo(network_size: int):
     click.echo(
         f"Demo logins (password: {password}): admin@example.com, headoffice@example.com, "
         "manager@example.com, practitioner@example.com, patient@example.com"
+    )
+    click.echo(
+        "admin@ and headoffice@ also need a two-factor code: `flask users totp-code headoffice@example.com`, "
+        f"or add the demo secret {DEMO_TOTP_SECRET} to an authenticator app."
     )

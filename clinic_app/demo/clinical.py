@@ -47,10 +47,17 @@ CLINICS_WITH_HISTORY = 3
 
 def seed_clinical_history(today: date, seed: int = 2026) -> int:
     """Add patients with past visits at the first demo clinics; return how many patients were
-    added (none on a second run)."""
+    added (none on a second run). Every run joins the first one to the demo patient account."""
     seed_exercise_library()
-    if db.session.scalar(select(TreatmentNote.id).limit(1)) is not None:
-        return 0
+    added = 0
+    if db.session.scalar(select(TreatmentNote.id).limit(1)) is None:
+        added = _seed_patients(today, seed)
+    _link_demo_patient()
+    db.session.flush()
+    return added
+
+
+def _seed_patients(today: date, seed: int) -> int:
     rng = random.Random(seed)
     services = {s.slug: s for s in db.session.scalars(select(Service))}
     exercises = list(db.session.scalars(select(Exercise).order_by(Exercise.id)))
@@ -62,8 +69,6 @@ def seed_clinical_history(today: date, seed: int = 2026) -> int:
                 _history(rng, clinic, practitioner, patient, index, services, exercises, today)
                 added += 1
     _check_ins(rng, today)
-    _link_demo_patient()
-    db.session.flush()
     return added
 
 
@@ -220,9 +225,11 @@ def _programme(patient, practitioner, exercises, rng, at: datetime, visit_number
 
 
 def _link_demo_patient() -> None:
-    """patient@example.com is the first demo patient, so the portal has a history to show."""
+    """patient@example.com is the first demo patient, so the portal has a history to show;
+    joined again when it was unlinked (as from an account whose e-mail was not confirmed)."""
     user = db.session.scalar(select(User).where(User.email == "patient@example.com"))
     first = db.session.scalar(select(Patient).order_by(Patient.id))
-    if user is not None and first is not None and first.user_id is None:
+    if user is not None and first is not None and first.user_id in (None, user.id):
         first.user_id = user.id
         first.email = user.email
+        user.date_of_birth = first.date_of_birth  # the account's visits are matched by e-mail and birth date

@@ -59,6 +59,11 @@ HOLIDAYS = [
     ("2027-07-05", "Independence Day (observed)"),
 ]
 
+# The two-factor secret of the demo head office and admin accounts (synthetic, published in the
+# README): add it to an authenticator app, or run `flask users totp-code EMAIL` for a code.
+DEMO_TOTP_SECRET = "BACKSOLUTIONDEMO2FASECRETFORDEMO"  # noqa: S105 - public on purpose
+DEMO_TWO_FACTOR_EMAILS = ("admin@example.com", "headoffice@example.com")
+
 # (e-mail, full name, role, works at the first clinic)
 DEMO_USERS = [
     ("admin@example.com", "Avery Admin", "admin", False),

@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 
 from clinic_app.accounts.models import Role, User
 from clinic_app.accounts.service import NewAccount, create_account
+from clinic_app.accounts.two_factor import enrol_with_secret
 from clinic_app.clinics.geocoding import all_zip_locations
 from clinic_app.clinics.models import Clinic, ClinicStatus, OpeningHours
 from clinic_app.clinics.rules import US_STATES, Interval, is_known_timezone, slug_for
@@ -18,10 +19,13 @@ from clinic_app.demo.data import (
     DEMO_CLINICS,
     DEMO_PRACTITIONER_NAMES,
     DEMO_SERVICES,
+    DEMO_TOTP_SECRET,
+    DEMO_TWO_FACTOR_EMAILS,
     DEMO_USERS,
     HOLIDAYS,
 )
 from clinic_app.extensions import db
+from clinic_app.headoffice.demo import seed_rollout_pipeline
 from clinic_app.scheduling.models import Practitioner, Service
 from clinic_app.scheduling.service import (
     PractitionerProfile,
@@ -95,7 +99,27 @@ def seed_demo_users(password: str) -> int:
         clinic_ids = (first_clinic.id,) if at_first_clinic else ()
         create_account(NewAccount(email, full_name, password, Role(role), clinic_ids))
         added += 1
+    _confirm_demo_patients()
+    _enrol_demo_two_factor()
     return added
+
+
+def _confirm_demo_patients() -> None:
+    """Demo patient accounts have a confirmed e-mail, so their records join them (also on a
+    database seeded before confirmation existed, whose accounts lost their records)."""
+    for email, _, role, _ in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if role == Role.PATIENT and user is not None and not user.email_verified:
+            user.email_verified_at = utcnow()
+
+
+def _enrol_demo_two_factor() -> None:
+    """Head office and admin must use two-factor sign-in: their demo accounts are enrolled with
+    the published DEMO_TOTP_SECRET (also on a database seeded before two-factor existed)."""
+    for email in DEMO_TWO_FACTOR_EMAILS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is not None and not user.two_factor_enrolled:
+            enrol_with_secret(user, DEMO_TOTP_SECRET, utcnow())
 
 
 def seed_demo_schedules(password: str) -> int:
@@ -137,6 +161,7 @@ def seed_demo_schedules(password: str) -> int:
             set_weekly_hours(practitioner, clinic, _demo_shift(clinic, shift))
             set_breaks(practitioner, [WeeklyInterval(day, *LUNCH[shift]) for day in range(5)])
             added += 1
+    seed_rollout_pipeline(password, utcnow())
     return added
 
 

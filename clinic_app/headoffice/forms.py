@@ -27,6 +27,8 @@ AUDIT_ACTIONS = {
     "staff_book": "Booked a visit at the desk",
     "staff_move": "Moved a visit at the desk",
     "staff_cancel": "Cancelled a visit at the desk",
+    "nudge_patient": "Sent a check-in nudge",
+    "acknowledge_alert": "Acknowledged a check-in alert",
 }
 
 

@@ -4,12 +4,14 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, render_template, request, url_for
 
+from clinic_app import clock
 from clinic_app.accounts.policy import area_required
 from clinic_app.accounts.service import count_users_by_role
 from clinic_app.audit.service import AuditQuery, search_events
 from clinic_app.clinics.models import ClinicStatus
 from clinic_app.clinics.service import count_clinics_by_status
 from clinic_app.headers import never_cache
+from clinic_app.headoffice.dashboard import UPCOMING_DAYS, count_upcoming_visits
 from clinic_app.headoffice.forms import AUDIT_ACTIONS, AuditSearchForm
 
 bp = Blueprint("headoffice", __name__, url_prefix="/headoffice")
@@ -24,6 +26,8 @@ def index():
         "headoffice/index.html",
         clinic_counts=[(status, counts.get(status, 0)) for status in ClinicStatus],
         user_counts=count_users_by_role(),
+        booking_count=count_upcoming_visits(clock.utcnow()),
+        upcoming_days=UPCOMING_DAYS,
     )
 
 
@@ -68,3 +72,6 @@ def audit_query(form: AuditSearchForm, limit: int) -> AuditQuery:
 def _audit_page_url(page: int) -> str:
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return url_for("headoffice.audit", **args, page=page)
+
+
+from clinic_app.headoffice import network, reports, rollout  # noqa: E402, F401 - their routes join this blueprint

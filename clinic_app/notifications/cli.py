@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from clinic_app import clock
+from clinic_app.adherence.reminders import queue_due_check_in_reminders
 from clinic_app.extensions import begin_serialised_transaction, db
 from clinic_app.notifications.service import deliver_pending
 from clinic_app.notifications.transport import transport_for
@@ -24,10 +25,12 @@ log = logging.getLogger(__name__)
 
 
 def send_due(now: datetime | None = None) -> tuple[int, int]:
-    """One pass: queue due reminders (committed first), then deliver; return (queued, sent).
+    """One pass: queue due reminders of visits and of daily check-ins (committed first), then
+    deliver; return (queued, sent).
     ``now`` defaults to the clock (clinic_app.clock.utcnow, looked up at call time)."""
     begin_serialised_transaction()  # SQLite: one worker queues at a time (PostgreSQL: unique keys)
     queued = queue_due_reminders(now or clock.utcnow(), current_app.config["REMINDER_HOURS_BEFORE"])
+    queued += queue_due_check_in_reminders(now or clock.utcnow())
     db.session.commit()
     return queued, deliver_pending(now)
 

@@ -7,14 +7,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from clinic_app import clock
 from clinic_app.accounts.policy import area_required
 from clinic_app.adherence.forms import check_in_form
 from clinic_app.adherence.service import patient_today, progress, record_check_in
-from clinic_app.clock import utcnow
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db
 from clinic_app.headers import keep_token_private, never_cache
 from clinic_app.patients.models import Patient
+from clinic_app.scheduling.booking import may_change_online
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.notifications import describe_when
 from clinic_app.treatments.models import Programme
@@ -55,7 +56,7 @@ def programme_check_in(token: str):
 
 
 def _save_check_in(programme: Programme, back: str, page_with):
-    now = utcnow()
+    now = clock.utcnow()
     form = check_in_form(programme)
     if not form.validate_on_submit():
         return page_with(form), 422
@@ -85,22 +86,23 @@ def _programme_page(programme: Programme, token: str, form=None):
 
 
 def _portal_page(form=None):
-    now = utcnow()
-    visits = _visits(current_user.id)
+    now = clock.utcnow()
+    own_visits = _visits(current_user.id)
     programme = _own_programme(current_user.id)
     return render_template(
         "portal/index.html",
         user=current_user,
-        upcoming=[v for v in reversed(visits) if v.start_at >= now and v.status == BookingStatus.BOOKED],
-        past=[v for v in visits if v.start_at < now or v.status != BookingStatus.BOOKED][:10],
+        upcoming=[v for v in reversed(own_visits) if v.start_at >= now and v.status == BookingStatus.BOOKED],
+        past=[v for v in own_visits if v.start_at < now or v.status != BookingStatus.BOOKED][:10],
         programme=programme,
         when=describe_when,
+        changeable=lambda visit: may_change_online(visit, now),
         **(_check_in_context(programme, form) if programme else {}),
     )
 
 
 def _check_in_context(programme: Programme, form=None) -> dict:
-    today = patient_today(programme.patient_id, utcnow())
+    today = patient_today(programme.patient_id, clock.utcnow())
     found = progress(programme, today)
     if form is None:
         entry = found.checked_in_today  # checking in again starts from what was saved
@@ -134,3 +136,9 @@ def _own_programme(user_id: int) -> Programme | None:
         if programme is not None:
             return programme
     return None
+
+
+# The other pages of /my/ register on this blueprint: visits cancelled and moved (visits.py), who
+# looked at the record (record_access.py), e-mail confirmation, profile, my data and deletion
+# (account.py), and the daily check-in reminder e-mails (reminders.py).
+from clinic_app.portal import account, record_access, reminders, visits  # noqa: E402, F401

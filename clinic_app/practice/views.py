@@ -15,7 +15,8 @@ bp.after_request(never_cache)
 @bp.get("/")
 @area_required("practice")
 def index():
-    return render_template("practice/index.html", clinics=current_user.clinics)
+    """The clinics, and the early warning: alerts and patients at risk (early_warning.py)."""
+    return render_template("practice/index.html", clinics=current_user.clinics, **early_warning.dashboard(current_user))
 
 
 @bp.get("/clinics/<int:clinic_id>")
@@ -35,4 +36,4 @@ def staff_actor() -> Actor:
 # The other pages of the workspace register on this blueprint: the schedule and the desk
 # (schedule.py, desk.py), charts, notes, questionnaires and programmes (records.py), and the
 # clinic's team, profiles and hours (team.py).
-from clinic_app.practice import records, schedule, team  # noqa: E402, F401
+from clinic_app.practice import early_warning, records, schedule, team  # noqa: E402, F401

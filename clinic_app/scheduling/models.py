@@ -175,6 +175,8 @@ class Booking(db.Model):
         CheckConstraint("status <> 'cancelled' OR cancelled_at IS NOT NULL", name="cancellation_recorded"),
         # The busy-interval query reads one practitioner's bookings in a time window.
         Index("ix_bookings_practitioner_start", "practitioner_id", "start_at"),
+        # Network reporting reads a clinic's bookings over a date range (clinic_app/headoffice).
+        Index("ix_bookings_clinic_start", "clinic_id", "start_at"),
         # SQLite backstop for double booking: one active booking per practitioner per start.
         # PostgreSQL has the stronger exclusion constraint over the whole time range (migration 0003).
         Index(
@@ -199,7 +201,7 @@ class Booking(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12))
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))  # indexed with start_at above
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)

@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from clinic_app.accounts.models import User
 from clinic_app.extensions import db
+from clinic_app.notifications.due_now import queue_due_now
 from clinic_app.notifications.models import OutboxMessage
+from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.notifications import booking_message_key, queue_booking_message
 
@@ -40,9 +42,12 @@ def queue_due_reminders(now: datetime, hours_before: int) -> int:
         )
     ).all()
     queued_at = _messages_queued_at(bookings)
+    opted_out = _opted_out_patient_ids(bookings)
     queued = 0
     for booking in bookings:
         if booking_message_key(booking, "reminder") in queued_at or not booking.patient.email:
+            continue
+        if booking.patient_id in opted_out:
             continue
         announced_at = queued_at.get(_announcement_key(booking), booking.created_at)
         if reminder_due(booking.start_at, announced_at, now, hours_before):
@@ -53,6 +58,20 @@ def queue_due_reminders(now: datetime, hours_before: int) -> int:
 def _announcement_key(booking: Booking) -> str:
     """The e-mail that told the patient of the visit's current time."""
     return booking_message_key(booking, "confirmation" if booking.sequence == 0 else "reschedule")
+
+
+def _opted_out_patient_ids(bookings: list[Booking]) -> set[int]:
+    """Patients whose account turned visit reminder e-mails off in its contact preferences
+    (one query). Guests, with no account, get reminders."""
+    patient_ids = {booking.patient_id for booking in bookings}
+    if not patient_ids:
+        return set()
+    query = (
+        select(Patient.id)
+        .join(User, Patient.user_id == User.id)
+        .where(Patient.id.in_(patient_ids), User.visit_reminder_emails.is_(False))
+    )
+    return set(db.session.scalars(query))
 
 
 def _messages_queued_at(bookings: list[Booking]) -> dict[str, datetime]:
@@ -69,15 +88,8 @@ def _messages_queued_at(bookings: list[Booking]) -> dict[str, datetime]:
 def _queue_reminder(booking: Booking, now: datetime) -> int:
     notice_hours = current_app.config["CHANGE_NOTICE_HOURS"]
     change_online = booking.start_at - now > timedelta(hours=notice_hours)
-    try:
-        # Two workers may race for the same reminder; the unique key lets one win.
-        with db.session.begin_nested():
-            message = queue_booking_message(
-                booking, "reminder", change_online=change_online, change_notice_hours=notice_hours
-            )
-    except IntegrityError:
-        return 0
-    if message is None:
-        return 0
-    message.next_attempt_at = now  # due in this very pass
-    return 1
+    return queue_due_now(
+        lambda: queue_booking_message(booking, "reminder", change_online=change_online,
+                                      change_notice_hours=notice_hours),
+        now,
+    )

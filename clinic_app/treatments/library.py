@@ -64,15 +64,29 @@ STARTING_LIBRARY = [
 ]
 
 
+PICTURE_DIR = "img/exercises"
+
+
+def picture_url_for(slug: str) -> str:
+    """The line drawing of a library exercise, shipped in static/img/exercises/<slug>.svg. Stored as a
+    site-relative URL so a clinic's own exercise can later hold any picture URL in the same column."""
+    return f"/static/{PICTURE_DIR}/{slug}.svg"
+
+
 def seed_exercise_library() -> int:
-    """Add the exercises not there yet; return how many were added."""
-    existing = set(db.session.scalars(select(Exercise.slug)))
+    """Add the exercises not there yet and give library exercises without a picture their drawing (so
+    re-seeding an older database adds the pictures); a picture someone set is never replaced. Return how
+    many exercises were added."""
+    existing = {exercise.slug: exercise for exercise in db.session.scalars(select(Exercise))}
     added = 0
     for slug, name, category, sets, reps, hold, per_day, instructions in STARTING_LIBRARY:
         if slug in existing:
+            if not existing[slug].picture_url:
+                existing[slug].picture_url = picture_url_for(slug)
             continue
         db.session.add(Exercise(slug=slug, name=name, category=category, sets=sets, reps=reps, hold_seconds=hold,
-                                times_per_day=per_day, instructions=instructions))
+                                times_per_day=per_day, instructions=instructions,
+                                picture_url=picture_url_for(slug)))
         added += 1
     db.session.flush()
     return added

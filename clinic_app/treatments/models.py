@@ -116,7 +116,8 @@ class OdiResponse(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
-    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    # Indexed: network reporting reaches questionnaires from the visits in a date range.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     timepoint: Mapped[str] = mapped_column(String(10))

@@ -6,17 +6,21 @@ a missing browser is a failure (CI installs it first)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
+from aiosmtpd.controller import Controller
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from clinic_app import create_app
 from clinic_app.demo.seed import seed_demo_clinics, seed_demo_schedules, seed_demo_users
 from clinic_app.extensions import db
-from tests.conftest import _free_port, database_url
+from tests.conftest import Mailbox, _free_port, database_url, two_factor_code
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -31,6 +35,8 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
 ]
 DEMO_PASSWORD = "BackSolution-demo-2026"
+PHONE = {"width": 375, "height": 812}
+_SITES: dict = {}  # the app behind each running demo site, by its address
 
 
 def pytest_collection_modifyitems(config, items):
@@ -47,6 +53,71 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page, which completes two-factor sign-in by itself like a person with
+    the authenticator app at hand: the demo head office and admin accounts are enrolled, and
+    journeys log in with e-mail and password only.
+
+    The step is taken inside the browser's request for POST /login, before the browser sees the
+    answer, so a journey that goes on to another address straight after clicking "Log in" finds
+    itself signed in as before. Open /login/two-factor yourself to try the code page."""
+    page.route(re.compile(r"/login(\?.*)?$"), _through_two_factor)
+    return page
+
+
+def log_in(page, url: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the form; with the ``page`` fixture the two-factor step is taken too."""
+    page.goto(url + "/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def open_as_head_office_on_a_phone(page, url: str, link: str) -> None:
+    """At phone width, log in as the demo head office, wait for its dashboard, follow ``link``."""
+    page.set_viewport_size(PHONE)
+    log_in(page, url, "headoffice@example.com")
+    expect(page.get_by_role("heading", name="Head office", level=1)).to_be_visible()
+    page.get_by_role("link", name=link).click()
+
+
+def fits_a_phone(page) -> bool:
+    """Nothing on the page makes it scroll sideways at phone width."""
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def _through_two_factor(route) -> None:
+    """Send the sign-in; when it asks for a code, send the code with the browser's cookies and
+    hand the browser the place that leads to instead."""
+    parts = urlsplit(route.request.url)
+    site = f"{parts.scheme}://{parts.netloc}"
+    if route.request.method != "POST" or site not in _SITES:
+        route.fallback()
+        return
+    response = route.fetch(max_redirects=0)
+    if urlsplit(response.headers.get("location", "")).path != "/login/two-factor":
+        route.fulfill(response=response)
+        return
+    context = route.request.frame.page.context
+    form_page = context.request.get(site + "/login/two-factor").text()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form_page).group(1)
+    code = _pending_code(_SITES[site], context.cookies(site))
+    done = context.request.post(site + "/login/two-factor", form={"csrf_token": token, "code": code}, max_redirects=0)
+    route.fulfill(status=done.status, headers={"Location": done.headers.get("location", "/login")})
+
+
+def _pending_code(app, cookies) -> str:
+    """The code for the account whose sign-in waits in the browser's session cookie."""
+    from clinic_app.accounts.models import User
+    from clinic_app.accounts.session_guard import PENDING
+
+    value = next(c["value"] for c in cookies if c["name"] == app.config.get("SESSION_COOKIE_NAME", "session"))
+    user_id = app.session_interface.get_signing_serializer(app).loads(value)[PENDING]["user"]
+    with app.app_context():
+        return two_factor_code(app, db.session.get(User, user_id).email)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +146,25 @@ def _buffered(app):
     return wsgi
 
 
+@pytest.fixture(scope="module")
+def mailbox():
+    """A real SMTP server for the journeys of one module: (its mailbox, its port)."""
+    box, port = Mailbox(), _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def mailing_site(tmp_path_factory, mailbox):
+    """The demo site for one module with e-mail on, delivered to ``mailbox``: (url, app)."""
+    _, port = mailbox
+    settings = {"MAIL_ENABLED": True, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port}
+    with demo_site(tmp_path_factory.mktemp("mailing"), **settings) as (url, app):
+        yield url, app
+
+
 @contextmanager
 def demo_site(tmp_path, **settings):
     """The demo data (clinics, accounts, practitioners' schedules) served on a free local port:
@@ -100,9 +190,12 @@ def demo_site(tmp_path, **settings):
     server = make_server("127.0.0.1", port, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    _SITES[url] = app  # for the two-factor step of the page fixture
     try:
-        yield f"http://127.0.0.1:{server.server_port}", app
+        yield url, app
     finally:
+        _SITES.pop(url, None)
         server.shutdown()
         with app.app_context():
             db.drop_all()

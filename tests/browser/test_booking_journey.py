@@ -7,44 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
-from aiosmtpd.controller import Controller
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from clinic_app.notifications.service import deliver_pending
-from tests.browser.conftest import demo_site
-from tests.browser.test_accessibility import WCAG_AA
-from tests.conftest import Mailbox, _free_port
+from tests.browser.test_practice_journey import assert_accessible
 
 pytestmark = pytest.mark.browser
 PHOENIX = ZoneInfo("America/Phoenix")
 
 
-@pytest.fixture(scope="module")
-def mailbox():
-    box, port = Mailbox(), _free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, mailbox):
-    _, port = mailbox
-    settings = {"MAIL_ENABLED": True, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port}
-    with demo_site(tmp_path_factory.mktemp("booking"), **settings) as (url, app):
-        yield url, app
-
-
 def on_clinic_clock(moment: datetime) -> str:
     local = moment.astimezone(PHOENIX)
     return local.strftime("%A %-d %B %Y at %-I:%M %p ") + local.tzname()
-
-
-def assert_accessible(page: Page):
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def choose_a_time(page: Page) -> tuple[str, str]:
@@ -70,8 +44,8 @@ def fill_in_details(page: Page):
     page.get_by_label("I agree that Back Solution stores my health information").check()
 
 
-def test_a_patient_books_on_a_phone_gets_the_e_mail_and_cancels_from_its_link(page: Page, site, mailbox):
-    url, app = site
+def test_a_patient_books_on_a_phone_gets_the_e_mail_and_cancels_from_its_link(page: Page, mailing_site, mailbox):
+    url, app = mailing_site
     box, _ = mailbox
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(url + "/clinics/phoenix")

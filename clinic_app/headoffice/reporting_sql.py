@@ -1,0 +1,103 @@
+"""SQL expressions the reports need that SQLite and PostgreSQL spell differently.
+
+- ``seconds_between(later, earlier)``: whole seconds between two stored instants.
+- ``days_between(later, earlier)``: whole days between two dates.
+- ``local_date(instant, zone)``: the calendar date on the wall in ``zone`` at a stored instant.
+  PostgreSQL converts with ``AT TIME ZONE``; SQLite has no time-zone data, so every SQLite
+  connection gets a small function, ``bs_local_date``, that does it with Python's zoneinfo.
+- ``without_jit(session)``: PostgreSQL compiles no query of this transaction to machine code.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, Integer, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class seconds_between(FunctionElement):  # noqa: N801 - used like a SQL function
+    type = Integer()
+    inherit_cache = True
+
+
+class days_between(FunctionElement):  # noqa: N801
+    type = Integer()
+    inherit_cache = True
+
+
+class local_date(FunctionElement):  # noqa: N801
+    type = Date()
+    inherit_cache = True
+
+
+def _args(element, compiler, **kw) -> list[str]:
+    return [compiler.process(clause, **kw) for clause in element.clauses]
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element, compiler, **kw):
+    later, earlier = _args(element, compiler, **kw)
+    return f"CAST(round((julianday({later}) - julianday({earlier})) * 86400) AS INTEGER)"
+
+
+@compiles(seconds_between)
+def _seconds_postgresql(element, compiler, **kw):
+    later, earlier = _args(element, compiler, **kw)
+    return f"CAST(round(extract(epoch FROM ({later} - {earlier}))) AS INTEGER)"
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element, compiler, **kw):
+    later, earlier = _args(element, compiler, **kw)
+    return f"CAST(round(julianday({later}) - julianday({earlier})) AS INTEGER)"
+
+
+@compiles(days_between)
+def _days_postgresql(element, compiler, **kw):
+    later, earlier = _args(element, compiler, **kw)
+    return f"({later} - {earlier})"
+
+
+@compiles(local_date, "sqlite")
+def _local_date_sqlite(element, compiler, **kw):
+    instant, zone = _args(element, compiler, **kw)
+    return f"bs_local_date({instant}, {zone})"
+
+
+@compiles(local_date)
+def _local_date_postgresql(element, compiler, **kw):
+    instant, zone = _args(element, compiler, **kw)
+    return f"CAST(({instant} AT TIME ZONE {zone}) AS DATE)"
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _sqlite_local_date(stored: str | None, zone: str | None) -> str | None:
+    """SQLite keeps a UTC instant as 'YYYY-MM-DD HH:MM:SS.ffffff' without its offset."""
+    if stored is None or zone is None:
+        return None
+    instant = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    return instant.astimezone(_zone(zone)).date().isoformat()
+
+
+@event.listens_for(Engine, "connect")
+def _register_sqlite_functions(dbapi_connection, connection_record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("bs_local_date", 2, _sqlite_local_date, deterministic=True)
+
+
+def without_jit(session) -> None:
+    """PostgreSQL: no JIT compilation for the rest of this transaction (SET LOCAL: the request's
+    transaction only). At a million bookings the reports' cost estimates pass jit_above_cost,
+    and compiling a query took ~0.5 s, far longer than running it (bench/README.md)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))

@@ -1,0 +1,229 @@
+"""The report as tables of text, shared by the page and the CSV files, so both show the same
+numbers: a clinic row each, then the network row. Charts are drawn from the same figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from clinic_app.adherence.rules import RETENTION_DAYS, Feeling
+from clinic_app.extensions import db
+from clinic_app.headoffice.reporting import (
+    DEFINITIONS,
+    BookingFigures,
+    ClinicRef,
+    ReportRange,
+    add_up,
+    booking_figures,
+    report_clinics,
+    share,
+)
+from clinic_app.headoffice.reporting_adherence import (
+    CLAIMED_DAY_3_SHARE,
+    EffectFigures,
+    RetentionFigures,
+    effect_by_category,
+    effect_by_exercise,
+    retention_figures,
+)
+from clinic_app.headoffice.reporting_capacity import available_minutes
+from clinic_app.headoffice.reporting_outcomes import nprs_figures, odi_figures
+from clinic_app.headoffice.reporting_sql import without_jit
+from clinic_app.treatments.models import ExerciseCategory
+
+NETWORK = "Network"
+CHART_LENGTH = 150  # SVG units for a full bar
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    definition: str = ""  # a key of DEFINITIONS
+    numeric: bool = True
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    text: str
+    length: float  # SVG units
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[list[str]]
+    network: list[str] | None = None
+    chart_title: str = ""
+    bars: list[Bar] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def definitions(self) -> list[tuple[str, str]]:
+        """(the columns it explains, the definition), each definition once, in column order."""
+        labels: dict[str, list[str]] = {}
+        for column in self.columns:
+            if column.definition:
+                labels.setdefault(column.definition, []).append(column.label)
+        return [(", ".join(names), DEFINITIONS[key]) for key, names in labels.items()]
+
+
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def decimal(value: float | None) -> str:
+    """One decimal place; a small negative that rounds to zero shows as 0.0, not -0.0."""
+    if value is None:
+        return ""
+    text = f"{value:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+def bars(labels_and_values: list[tuple[str, float | None]], text: Callable[[float | None], str] = percent) -> list[Bar]:
+    """Bars scaled so the longest fills the chart (and a share of 100% fills it at least)."""
+    scale = max([1.0, *(value or 0 for _, value in labels_and_values)])
+    return [Bar(label if len(label) <= 28 else label[:27] + "…", text(value) or "no cases",
+                round(CHART_LENGTH * (value or 0) / scale, 1))
+            for label, value in labels_and_values]
+
+
+def build_tables(report: ReportRange, today: date, only: str | None = None) -> list[Table]:
+    """Every table of the report in page order, or just the one named ``only``."""
+    without_jit(db.session)
+    clinics = report_clinics(report)
+    groups = [
+        (("bookings", "utilisation"), lambda: _booking_tables(report, clinics)),
+        (("outcomes",), lambda: [_outcome_table(report, clinics)]),
+        (("retention",), lambda: [_retention_table(report, clinics, today)]),
+        (("exercises", "categories"), lambda: _effect_tables(report)),
+    ]
+    tables = [table for keys, build in groups if only is None or only in keys for table in build()]
+    return [table for table in tables if only is None or table.key == only]
+
+
+BOOKING_COLUMNS = [
+    Column("Clinic", numeric=False), Column("Bookings", "bookings"), Column("New patients", "new_patients"),
+    Column("Cancelled", "cancelled"), Column("Cancelled share", "cancellation_rate"),
+    Column("Late cancellations", "late_cancelled"), Column("Visits with an outcome (cases)", "no_show_rate"),
+    Column("No-shows", "no_show_rate"), Column("No-show rate", "no_show_rate"),
+    Column("Mean lead time (days)", "lead_days"), Column("Online", "online_share"),
+    Column("Staff", "online_share"), Column("Other", "online_share"), Column("Online share", "online_share"),
+]
+UTILISATION_COLUMNS = [
+    Column("Clinic", numeric=False), Column("Booked minutes", "booked_minutes"),
+    Column("Available minutes", "available_minutes"), Column("Utilisation", "utilisation"),
+]
+
+
+def _booking_row(name: str, f: BookingFigures) -> list[str]:
+    return [name, str(f.bookings), str(f.new_patients), str(f.cancelled), percent(f.cancellation_rate),
+            str(f.late_cancelled), str(f.attended + f.no_shows), str(f.no_shows), percent(f.no_show_rate),
+            decimal(f.mean_lead_days), str(f.online), str(f.staff), str(f.other_source),
+            percent(f.online_share)]
+
+
+def _booking_tables(report: ReportRange, clinics: list[ClinicRef]) -> list[Table]:
+    figures = booking_figures(report, clinics)
+    available = available_minutes(report, clinics)
+    network = add_up(figures.values(), BookingFigures)
+    network_available = sum(available.values())
+
+    def utilisation(booked: int, free: int) -> list[str]:
+        return [str(booked), str(free), percent(share(booked, free))]
+
+    bookings = Table("bookings", "Bookings", BOOKING_COLUMNS,
+                     [_booking_row(c.name, figures[c.id]) for c in clinics], _booking_row(NETWORK, network),
+                     "No-show rate by clinic", bars([(c.name, figures[c.id].no_show_rate) for c in clinics]))
+    use = Table("utilisation", "Utilisation", UTILISATION_COLUMNS,
+                [[c.name, *utilisation(figures[c.id].booked_minutes, available[c.id])] for c in clinics],
+                [NETWORK, *utilisation(network.booked_minutes, network_available)],
+                "Utilisation by clinic",
+                bars([(c.name, share(figures[c.id].booked_minutes, available[c.id])) for c in clinics]))
+    return [bookings, use]
+
+
+OUTCOME_COLUMNS = [
+    Column("Clinic", numeric=False), Column("NPRS patients (cases)", "nprs_patients"),
+    Column("NPRS mean improvement (points)", "nprs_mean_improvement"), Column("NPRS improved", "nprs_improved"),
+    Column("ODI patients (cases)", "odi_patients"), Column("ODI mean improvement (points)", "odi_mean_improvement"),
+    Column("ODI improved", "odi_improved"),
+]
+
+
+def _outcome_table(report: ReportRange, clinics: list[ClinicRef]) -> Table:
+    nprs, nprs_network = nprs_figures(report, clinics)
+    odi, odi_network = odi_figures(report, clinics)
+
+    def row(name, pain, disability):
+        return [name, str(pain.patients), decimal(pain.mean_improvement), percent(pain.improved_share),
+                str(disability.patients), decimal(disability.mean_improvement), percent(disability.improved_share)]
+
+    return Table("outcomes", "Outcomes", OUTCOME_COLUMNS, [row(c.name, nprs[c.id], odi[c.id]) for c in clinics],
+                 row(NETWORK, nprs_network, odi_network), "Patients whose pain improved (NPRS), by clinic",
+                 bars([(c.name, nprs[c.id].improved_share) for c in clinics]))
+
+
+RETENTION_COLUMNS = [Column("Clinic", numeric=False), Column("Programmes", "programmes")] + [
+    column for day in RETENTION_DAYS
+    for column in (Column(f"Day {day} cases", "retention"), Column(f"Day {day} still exercising", "retention"),
+                   Column(f"Day {day} share", "retention"))
+]
+
+
+def _retention_row(name: str, f: RetentionFigures) -> list[str]:
+    cells = [name, str(f.programmes)]
+    for day in RETENTION_DAYS:
+        cells += [str(f.eligible(day)), str(f.still(day)), percent(f.share(day))]
+    return cells
+
+
+def _retention_table(report: ReportRange, clinics: list[ClinicRef], today: date) -> Table:
+    figures = retention_figures(report, clinics, today)
+    network = add_up(figures.values(), RetentionFigures)
+    chart = [(f"Day {day}", network.share(day)) for day in RETENTION_DAYS]
+    return Table("retention", "Still exercising after the visit", RETENTION_COLUMNS,
+                 [_retention_row(c.name, figures[c.id]) for c in clinics], _retention_row(NETWORK, network),
+                 "Network: still exercising, against the published claim",
+                 bars([*chart, ("Claim (day 2-3)", CLAIMED_DAY_3_SHARE)]),
+                 [DEFINITIONS["claim"], f"Network day 3: {percent(network.share(3)) or 'no cases'} "
+                                        f"against the claimed {percent(CLAIMED_DAY_3_SHARE)}."])
+
+
+def _effect_columns(by_category: bool) -> list[Column]:
+    names = [Column("Category", numeric=False)] if by_category else [
+        Column("Exercise", numeric=False), Column("Category", numeric=False)]
+    return [*names, Column("Check-ins (cases)", "effect_check_ins"), Column("Felt better", "effect_feeling"),
+            Column("Felt the same", "effect_feeling"), Column("Felt worse", "effect_feeling"),
+            Column("Pain change cases", "effect_pain_change"), Column("Mean pain change", "effect_pain_change")]
+
+
+def category_label(category: str) -> str:
+    return ExerciseCategory(category).value.replace("_", " ").capitalize()
+
+
+def _effect_row(f: EffectFigures, by_category: bool) -> list[str]:
+    names = [category_label(f.category)] if by_category else [f.label, category_label(f.category)]
+    return [*names, str(f.check_ins), *(percent(f.share(feeling)) for feeling in Feeling),
+            str(f.changes), decimal(f.mean_pain_change)]
+
+
+def _effect_tables(report: ReportRange) -> list[Table]:
+    exercises = effect_by_exercise(report)
+    categories = effect_by_category(report)
+    scope = ["For the chosen clinic's programmes." if report.clinic_id else
+             "For the whole network: every patient's check-ins, whichever clinic prescribed the programme."]
+    return [
+        Table("exercises", "Effect by exercise", _effect_columns(False), [_effect_row(f, False) for f in exercises],
+              chart_title="Check-ins that felt better, by exercise",
+              bars=bars([(f.label, f.share(Feeling.BETTER)) for f in exercises]), notes=scope),
+        Table("categories", "Effect by category", _effect_columns(True), [_effect_row(f, True) for f in categories],
+              chart_title="Check-ins that felt better, by category",
+              bars=bars([(category_label(f.category), f.share(Feeling.BETTER)) for f in categories]), notes=scope),
+    ]
+
+
+TABLE_KEYS = ("bookings", "utilisation", "outcomes", "retention", "exercises", "categories")

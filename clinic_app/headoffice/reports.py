@@ -1,0 +1,86 @@
+"""Network reporting pages: /headoffice/reports and a CSV file for every table on it.
+
+Routes join the head-office blueprint (imported at the bottom of headoffice/views.py). The
+figures are computed in clinic_app/headoffice/reporting*.py; this module reads the form and
+answers with the page or the file. A bad date is shown next to its field with a 422.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from flask import Response, abort, render_template, request
+from wtforms import SelectChoice
+
+from clinic_app.accounts.policy import area_required
+from clinic_app.clock import utcnow
+from clinic_app.headoffice.reporting import ReportRange, clinic_choices, default_range
+from clinic_app.headoffice.reporting_forms import ReportForm
+from clinic_app.headoffice.reporting_tables import NETWORK, TABLE_KEYS, Table, build_tables
+from clinic_app.headoffice.views import bp
+
+REPORT_FIELDS = ("since", "until", "clinic")
+# A spreadsheet runs a cell that starts like a formula: text cells are defused with a quote.
+FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?%?$")
+
+
+@bp.get("/reports")
+@area_required("headoffice")
+def reports():
+    """Bookings, utilisation, outcomes and adherence, per clinic with the network row."""
+    form, report = read_report_form()
+    tables = build_tables(report, utcnow().date()) if report else []
+    args = {name: request.args[name] for name in REPORT_FIELDS if request.args.get(name)}
+    return render_template("headoffice/reports.html", form=form, report=report, tables=tables,
+                           csv_args=args, network=NETWORK), 200 if report else 422
+
+
+@bp.get("/reports/<key>.csv")
+@area_required("headoffice")
+def report_csv(key: str):
+    """One table of the page as a CSV file, same range, same numbers."""
+    if key not in TABLE_KEYS:
+        abort(404)
+    form, report = read_report_form()
+    if report is None:
+        errors = "; ".join(f"{form[name].label.text}: {' '.join(form[name].errors)}"
+                           for name in REPORT_FIELDS if form[name].errors)
+        return Response(errors + "\n", 422, mimetype="text/plain")
+    table = build_tables(report, utcnow().date(), only=key)[0]
+    name = f"{key}-{report.first_day.isoformat()}-to-{report.last_day.isoformat()}.csv"
+    return Response(table_csv(table), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def read_report_form() -> tuple[ReportForm, ReportRange | None]:
+    """The form and the range it asks for; None when the form is invalid. With no query
+    string at all, the last 28 days for every clinic."""
+    today = utcnow().date()
+    choices = [SelectChoice("", "All clinics"), *(SelectChoice(*choice) for choice in clinic_choices())]
+    if not any(request.args.get(name) for name in REPORT_FIELDS):
+        default = default_range(today)
+        form = ReportForm(formdata=None, since=default.first_day, until=default.last_day)
+        form.clinic.choices = choices
+        return form, default
+    form = ReportForm(formdata=request.args)
+    form.clinic.choices = choices
+    if not form.validate():
+        return form, None
+    clinic_id = int(form.clinic.data) if form.clinic.data else None
+    return form, ReportRange(form.since.data, form.until.data, clinic_id)
+
+
+def table_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([column.label for column in table.columns])
+    for row in [*table.rows, *([table.network] if table.network else [])]:
+        writer.writerow([_safe_cell(cell) for cell in row])
+    return out.getvalue()
+
+
+def _safe_cell(cell: str) -> str:
+    return "'" + cell if FORMULA_START.match(cell) and not NUMBER.match(cell) else cell

