@@ -85,13 +85,14 @@ def postgres_available() -> bool:
 
 
 @contextmanager
-def temporary_database(backend: str) -> Iterator[str]:
-    """A DATABASE_URL for an empty database that is removed on exit, whatever happens."""
+def temporary_database(backend: str, bench: str = "nearest") -> Iterator[str]:
+    """A DATABASE_URL for an empty database that is removed on exit, whatever happens; ``bench``
+    names it (bench_<bench>_...), so a left-over database says which benchmark made it."""
     if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-nearest-") as folder:
+        with tempfile.TemporaryDirectory(prefix=f"bench-{bench}-") as folder:
             yield f"sqlite:///{folder}/bench.db"
         return
-    name = f"bench_nearest_{os.getpid()}_{int(time.time())}"
+    name = f"bench_{bench}_{os.getpid()}_{int(time.time())}"
     _postgres_admin(f"CREATE DATABASE {name}", name)
     try:
         yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name

@@ -8,14 +8,19 @@ so the scripts beside it run as ``.venv/bin/python bench/reporting/<script>.py``
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 
-from bench.nearest.common import PG_ADMIN_URL, machine, make_app, percentile, postgres_available, write_results
+from bench.nearest.common import (
+    machine,
+    make_app,
+    percentile,
+    postgres_available,
+    write_results,
+)
+from bench.nearest.common import temporary_database as nearest_temporary_database
 
 __all__ = ["machine", "make_app", "percentile", "postgres_available", "write_results", "temporary_database",
            "bulk_insert", "sign_in_head_office", "time_get", "HEAD_OFFICE_EMAIL"]
@@ -25,28 +30,9 @@ PASSWORD = "correct horse battery staple"  # noqa: S105 - a throwaway account in
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
-@contextmanager
-def temporary_database(backend: str) -> Iterator[str]:
-    """A DATABASE_URL for an empty database that is removed on exit, whatever happens."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-reporting-") as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    name = f"bench_reporting_{os.getpid()}_{int(time.time())}"
-    _postgres_admin(f"CREATE DATABASE {name}", name)
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        _postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", name)
-
-
-def _postgres_admin(statement: str, name: str) -> None:
-    import psycopg
-
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise ValueError(f"refusing odd database name {name!r}")
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(statement)
+def temporary_database(backend: str) -> AbstractContextManager[str]:
+    """An empty database named for this benchmark, removed on exit (bench/nearest/common.py)."""
+    return nearest_temporary_database(backend, "reporting")
 
 
 def bulk_insert(table, rows: Iterable[dict], batch: int = 20_000) -> int:
