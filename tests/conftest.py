@@ -176,7 +176,8 @@ def two_factor_code(app, email: str) -> str:
     so a test that moves the clock moves the code too), skipping steps already used."""
     from clinic_app import clock
     from clinic_app.accounts.service import find_user_by_email
-    from clinic_app.accounts.two_factor import next_usable_code, secret_of
+    from clinic_app.accounts.two_factor import secret_of
+    from clinic_app.accounts.two_factor_rules import next_usable_code
 
     with app.app_context():
         user = find_user_by_email(email)

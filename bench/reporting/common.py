@@ -87,7 +87,8 @@ def sign_in_head_office(client) -> None:
     current two-factor code from the stored secret."""
     from clinic_app import clock
     from clinic_app.accounts.service import find_user_by_email
-    from clinic_app.accounts.two_factor import next_usable_code, secret_of
+    from clinic_app.accounts.two_factor import secret_of
+    from clinic_app.accounts.two_factor_rules import next_usable_code
 
     response = _post_form(client, "/login", {"email": HEAD_OFFICE_EMAIL, "password": PASSWORD})
     if response.status_code == 302 and "/login/two-factor" in response.headers["Location"]:

@@ -11,7 +11,8 @@ from sqlalchemy import or_, select
 from clinic_app import clock
 from clinic_app.accounts.models import Role
 from clinic_app.accounts.service import NewAccount, create_account, find_user_by_email
-from clinic_app.accounts.two_factor import next_usable_code, reset_two_factor, secret_of
+from clinic_app.accounts.two_factor import reset_two_factor, secret_of
+from clinic_app.accounts.two_factor_rules import next_usable_code
 from clinic_app.clinics.models import Clinic
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db

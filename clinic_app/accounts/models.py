@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -40,6 +41,12 @@ clinic_staff = Table(
 )
 
 
+def new_session_token() -> str:
+    """43 URL-safe characters, 256 random bits: not guessable even by someone who could forge
+    a signed session cookie."""
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -57,8 +64,12 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on every password change: it is part of the session id, so old sessions end.
+    # Superseded by session_token (migration 0012) and no longer read; dropped by 0016.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Part of the session id every session cookie carries (get_id): replacing it ends every
+    # session of this user on every device, copied cookies included (end_sessions). Rows
+    # inserted behind the model's back (bench COPY) get '', which never loads a session.
+    session_token: Mapped[str] = mapped_column(String(43), default=new_session_token, server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Patients only. Visits join the account when booked under its verified e-mail and this date.
@@ -93,7 +104,14 @@ class User(UserMixin, db.Model):
         return Role(self.role).label
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """The session id Flask-Login keeps in the session (and would keep in a remember-me
+        cookie): the user's id and their current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Sign this user out everywhere: every session id issued so far stops loading the
+        user (sign-out, a new password, a closed account, a two-factor reset)."""
+        self.session_token = new_session_token()
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

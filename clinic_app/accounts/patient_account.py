@@ -65,7 +65,7 @@ def request_deletion(user: User, password: str, now: datetime) -> DeletionReques
     request = DeletionRequest(user_id=user.id, requested_at=now)
     db.session.add(request)
     user.active = False
-    user.session_version += 1  # signs out every session, on every device
+    user.end_sessions()  # on every device
     queue_email(
         user.email,
         "Your Back Solution account is closed",

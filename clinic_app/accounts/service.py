@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -89,7 +90,7 @@ def set_password(user: User, password: str) -> None:
     if problem:
         raise ValidationFailed(problem, "password")
     user.password_hash = _hash(password)
-    user.session_version += 1  # signs out every other session of this user
+    user.end_sessions()  # whoever knew the old password is signed out, on every device
     db.session.flush()
 
 
@@ -124,11 +125,13 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def load_user_from_session(session_id: str) -> User | None:
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    """The user a session id (``User.get_id``: "id:token") belongs to, while the token is still
+    theirs: once it is replaced (sign-out, new password...) every copy of the cookie stops working."""
+    user_id, _, token = session_id.partition(":")
+    if not (user_id.isdigit() and token):
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
     return user
 

@@ -6,6 +6,8 @@ The time is read through ``clock.utcnow`` so tests move it forward by patching t
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, flash, redirect, request, session, url_for
@@ -31,17 +33,20 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
+    """End the session in this browser only (the idle timeout); accounts.logout first ends the
+    user's sessions everywhere (User.end_sessions)."""
     logout_user()
     session.pop(LAST_SEEN, None)
     session.pop(PENDING, None)
 
 
 def begin_two_factor(user: User, next_url: str | None) -> None:
-    """The password was right; the user is not signed in until the code is. Only their id is
-    kept (in the signed session cookie) while they fetch it."""
+    """The password was right; the user is not signed in until the code is. Only their id and a
+    fingerprint of their session token are kept (in the signed session cookie) while they fetch
+    it: the token itself is not handed to someone who has shown only the password."""
     session[PENDING] = {
         "user": user.id,
-        "version": user.session_version,
+        "token": _token_fingerprint(user),
         "started": int(clock.utcnow().timestamp()),
         "next": next_url if is_safe_redirect(next_url) else None,
     }
@@ -49,7 +54,8 @@ def begin_two_factor(user: User, next_url: str | None) -> None:
 
 def pending_two_factor_user() -> User | None:
     """The user half-way through signing in, while the password step is under
-    TWO_FACTOR_PENDING_MINUTES old and the password has not changed since."""
+    TWO_FACTOR_PENDING_MINUTES old and their sessions have not been ended since (a new
+    password, a sign-out elsewhere, a two-factor reset)."""
     pending = session.get(PENDING)
     if not isinstance(pending, dict) or not isinstance(pending.get("user"), int):
         return None
@@ -58,9 +64,13 @@ def pending_two_factor_user() -> User | None:
         session.pop(PENDING, None)
         return None
     user = db.session.get(User, pending["user"])
-    if user is None or not user.active or user.session_version != pending.get("version"):
+    if user is None or not user.active or not hmac.compare_digest(_token_fingerprint(user), pending.get("token", "")):
         return None
     return user
+
+
+def _token_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.session_token.encode()).hexdigest()[:32]
 
 
 def pending_next_url() -> str | None:

@@ -1,9 +1,6 @@
 """Two-factor sign-in with time-based one-time codes (TOTP, RFC 6238), as authenticator apps
-(Google Authenticator, Microsoft Authenticator, 1Password...) show them.
-
-A code has 6 digits and belongs to a 30-second time step. One step either side of now is
-accepted, for phones whose clock drifts; a step whose code was accepted once is never accepted
-again, so a code read over a shoulder or relayed by a phishing page cannot be used a second time.
+(Google Authenticator, Microsoft Authenticator, 1Password...) show them: the operations
+(enrolment, sign-in, reset). Which code is accepted when is a pure rule: two_factor_rules.py.
 
 Secrets are stored encrypted (Fernet, from the ``cryptography`` package) with a key derived
 from SECRET_KEY by HKDF: a copy of the database alone does not reveal them. Changing SECRET_KEY
@@ -17,70 +14,18 @@ import base64
 from datetime import datetime
 
 import pyotp
-import segno
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from pyotp.utils import strings_equal
 from sqlalchemy import or_, update
 
 from clinic_app.accounts.models import User
+from clinic_app.accounts.two_factor_rules import accepted_step
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
 
-ISSUER = "Back Solution"
-STEP_SECONDS = 30
-DRIFT_STEPS = 1
 WRONG_CODE = "That code is not right, or was already used. Enter the newest code from your authenticator app."
-
-# --- rules: pure functions ---------------------------------------------------------------
-
-
-def time_step(now: datetime) -> int:
-    """The 30-second step ``now`` falls in, counted from the Unix epoch."""
-    return int(now.timestamp()) // STEP_SECONDS
-
-
-def accepted_step(secret: str, code: str, now: datetime, last_step: int | None) -> int | None:
-    """The time step ``code`` was made for, when it is within one step of ``now`` and later than
-    the last step accepted for this secret; None when the code must be refused."""
-    totp = pyotp.TOTP(secret)
-    current = time_step(now)
-    for step in (current, current - DRIFT_STEPS, current + DRIFT_STEPS):
-        if last_step is not None and step <= last_step:
-            continue
-        if strings_equal(totp.generate_otp(step), code):
-            return step
-    return None
-
-
-def next_usable_code(secret: str, now: datetime, last_step: int | None) -> str | None:
-    """A code that ``accepted_step`` takes now and still takes a step later (the current step,
-    else the next), or None when both were used. For the demo command and tests: a code for the
-    step before would be refused if the clock moved on before it was checked."""
-    current = time_step(now)
-    for step in (current, current + DRIFT_STEPS):
-        if last_step is None or step > last_step:
-            return pyotp.TOTP(secret).generate_otp(step)
-    return None
-
-
-def provisioning_uri(secret: str, email: str) -> str:
-    """The otpauth:// address an authenticator app reads from the QR code."""
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
-
-
-def qr_code_svg(uri: str) -> str:
-    """The address as an inline SVG QR code (no script, no image request)."""
-    return segno.make(uri, error="m", micro=False).svg_inline(
-        scale=5, dark="#000", light="#fff", svgclass="qr-code", title="QR code for your authenticator app"
-    )
-
-
-def grouped(secret: str) -> str:
-    """The secret in groups of four characters, easier to type into an app by hand."""
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 # --- the secret at rest --------------------------------------------------------------------
@@ -164,5 +109,5 @@ def reset_two_factor(user: User) -> None:
     user.totp_secret = None
     user.totp_enrolled_at = None
     user.totp_last_step = None
-    user.session_version += 1
+    user.end_sessions()
     db.session.flush()

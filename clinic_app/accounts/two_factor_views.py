@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from clinic_app import clock
-from clinic_app.accounts import session_guard, two_factor
+from clinic_app.accounts import session_guard, two_factor, two_factor_rules
 from clinic_app.accounts.forms import TwoFactorCodeForm
 from clinic_app.accounts.policy import HOME_BY_ROLE, TWO_FACTOR_REQUIRED_ROLES, TWO_FACTOR_ROLES, role_required
 from clinic_app.errors import ValidationFailed
@@ -71,11 +71,11 @@ def enrol():
             flash("Two-factor sign-in is on. You will enter a code from your app each time you log in.", "success")
             return redirect(url_for(HOME_BY_ROLE[user.role]))
     # segno writes the SVG itself (paths only; the e-mail is encoded in the QR pattern, not as text).
-    qr = Markup(two_factor.qr_code_svg(two_factor.provisioning_uri(secret, user.email)))  # noqa: S704
+    qr = Markup(two_factor_rules.qr_code_svg(two_factor_rules.provisioning_uri(secret, user.email)))  # noqa: S704
     return render_template(
         "accounts/two_factor_enrol.html",
         form=form,
         qr=qr,
-        secret=two_factor.grouped(secret),
+        secret=two_factor_rules.grouped(secret),
         required=user.role in TWO_FACTOR_REQUIRED_ROLES,
     )

@@ -23,6 +23,7 @@ from clinic_app.headers import keep_token_private
 bp = Blueprint("accounts", __name__)
 bp.after_request(keep_token_private)  # reset and confirmation links
 
+SIGNED_OUT = "You have been logged out. You are now signed out everywhere, on every device."
 LOGIN_FAILED = "That e-mail and password do not match an account. Check both and try again."
 
 
@@ -68,8 +69,13 @@ def _after_password(user, target: str | None):
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Signing out ends every session of the user, on every device and in every copy of the
+    session cookie, not just this browser's."""
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
     session_guard.sign_out()
-    flash("You have been logged out.", "info")
+    flash(SIGNED_OUT, "info")
     return redirect(url_for("public.home"))
 
 

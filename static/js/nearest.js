@@ -37,13 +37,9 @@
   function drawMap() {
     var holder = document.getElementById("clinic-map");
     var dataTag = document.getElementById("map-data");
-    if (!holder || !dataTag || !window.L) return;
+    if (!holder || !dataTag || !window.L || !window.osmMap) return;
     var data = JSON.parse(dataTag.textContent);
-    var map = L.map(holder, { scrollWheelZoom: false });
-    L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-      maxZoom: 18,
-      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-    }).addTo(map);
+    var map = window.osmMap(holder);
     var points = [[data.origin.latitude, data.origin.longitude]];
     L.circleMarker(points[0], { radius: 7, color: "#b3470e" }).addTo(map).bindTooltip(data.origin.label);
     data.clinics.forEach(function (clinic) {

@@ -60,13 +60,9 @@
   function drawMap() {
     var holder = document.getElementById("network-map");
     var dataTag = document.getElementById("network-data");
-    if (!holder || !dataTag || !window.L) return;
+    if (!holder || !dataTag || !window.L || !window.osmMap) return;
     var data = JSON.parse(dataTag.textContent);
-    var map = L.map(holder, { scrollWheelZoom: false });
-    L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-      maxZoom: 18,
-      attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-    }).addTo(map);
+    var map = window.osmMap(holder);
     var points = [];
     var layers = {
       "Unserved searches": L.layerGroup(),
