@@ -21,6 +21,7 @@ from clinic_app.headoffice import rollout_service
 from clinic_app.headoffice.models import ClinicRollout, OpeningAnnouncement, RolloutMilestone, RolloutStage
 from clinic_app.headoffice.opening import announce_opening, open_clinic
 from clinic_app.headoffice.rollout_rules import OpeningReadiness, is_late, missing_for_opening, next_stage
+from clinic_app.notifications.cli import send_due
 from clinic_app.notifications.models import OutboxMessage
 from tests.factories import make_clinic, make_practitioner, make_service, make_user
 
@@ -338,9 +339,12 @@ def test_announcing_the_same_opening_twice_queues_nothing_the_second_time(app):
     sign_up("omaha@example.com", "68104")
     assert announce_opening(rollout.clinic, NOW, RADIUS) == 1
     db.session.commit()
+    send_due(NOW)  # the worker writes the e-mail
     db.session.execute(OpeningAlertSignup.__table__.update().values(notified_at=None))  # even if the flag were lost
+    db.session.commit()
     assert announce_opening(rollout.clinic, NOW, RADIUS) == 0
     db.session.commit()
+    send_due(NOW)
     assert len(opening_emails()) == 1
 
 
@@ -350,6 +354,7 @@ def test_one_person_signed_up_for_two_nearby_zip_codes_gets_one_email(app):
     sign_up("twice@example.com", "51501")
     open_clinic(rollout.id, NOW, RADIUS)
     db.session.commit()
+    send_due(NOW)
     assert [m.recipient for m in opening_emails()] == ["twice@example.com"]
 
 
@@ -360,6 +365,7 @@ def test_a_signup_told_about_one_opening_is_not_emailed_again_for_the_next(app):
     for rollout in (first, second):
         open_clinic(rollout.id, NOW, RADIUS)
         db.session.commit()
+        send_due(NOW)
     assert len(opening_emails()) == 1
 
 
@@ -388,9 +394,47 @@ def test_two_head_office_requests_racing_to_open_send_each_email_once(app):
     for thread in threads:
         thread.join()
     assert sorted(outcomes, key=str) == [3, "already open"]
-    db.session.commit()  # see what the threads committed
+    send_due(NOW)
     assert len(opening_emails()) == 3
     assert db.session.scalar(select(func.count()).select_from(OpeningAnnouncement)) == 3
+
+
+def test_two_workers_racing_write_each_opening_email_once(app):
+    rollout = make_ready_rollout()
+    for n in range(60):
+        sign_up(f"worker{n}@example.com", ["68104", "51501", "68046"][n % 3])
+    open_clinic(rollout.id, NOW, RADIUS)
+    db.session.commit()
+    start = threading.Barrier(2)
+
+    def run_worker():
+        with app.app_context():
+            start.wait()
+            try:
+                send_due(NOW)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run_worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.commit()  # see what the threads committed
+    recipients = [m.recipient for m in opening_emails()]
+    assert len(recipients) == len(set(recipients)) == 60
+
+
+def test_someone_who_unsubscribes_after_the_opening_but_before_the_email_is_written_gets_none(app):
+    rollout = make_ready_rollout()
+    sign_up("stays@example.com", "68104")
+    leaving = sign_up("leaves@example.com", "51501")
+    assert open_clinic(rollout.id, NOW, RADIUS).announced == 2
+    db.session.commit()
+    unsubscribe(leaving)
+    db.session.commit()
+    send_due(NOW)
+    assert [m.recipient for m in opening_emails()] == ["stays@example.com"]
 
 
 # --- dashboard and demo -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from clinic_app import clock
 from clinic_app.adherence.reminders import queue_due_check_in_reminders
 from clinic_app.extensions import begin_serialised_transaction, db
+from clinic_app.headoffice.announcements import queue_opening_emails
 from clinic_app.notifications.service import deliver_pending
 from clinic_app.notifications.transport import transport_for
 from clinic_app.scheduling.reminders import queue_due_reminders
@@ -25,14 +26,26 @@ log = logging.getLogger(__name__)
 
 
 def send_due(now: datetime | None = None) -> tuple[int, int]:
-    """One pass: queue due reminders of visits and of daily check-ins (committed first), then
-    deliver; return (queued, sent).
+    """One pass: queue due reminders of visits and of daily check-ins (committed first), write
+    the e-mails of clinics opened since the last pass, then deliver; return (queued reminders, sent).
     ``now`` defaults to the clock (clinic_app.clock.utcnow, looked up at call time)."""
     begin_serialised_transaction()  # SQLite: one worker queues at a time (PostgreSQL: unique keys)
     queued = queue_due_reminders(now or clock.utcnow(), current_app.config["REMINDER_HOURS_BEFORE"])
     queued += queue_due_check_in_reminders(now or clock.utcnow())
     db.session.commit()
+    _queue_opening_emails(now or clock.utcnow())
     return queued, deliver_pending(now)
+
+
+def _queue_opening_emails(now: datetime) -> None:
+    """Every e-mail an opening claimed, a batch per transaction, so a metro area's thousands
+    never hold SQLite's write lock for long."""
+    while True:
+        begin_serialised_transaction()
+        if not queue_opening_emails(now):
+            db.session.rollback()
+            return
+        db.session.commit()
 
 
 @click.command("send")

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from clinic_app.notifications.service import deliver_pending
+from clinic_app.notifications.cli import send_due
 from tests.browser.conftest import log_in
 from tests.browser.test_booking_journey import choose_a_time, fill_in_details
 from tests.browser.test_practice_journey import assert_accessible
@@ -37,8 +37,9 @@ def bookings_on_dashboard(page: Page, url: str) -> int:
 
 
 def send_mail(app, box: Mailbox, expected: int):
+    """One pass of the notification worker, which also writes the e-mails an opening claimed."""
     with app.app_context():
-        deliver_pending()
+        send_due()
     return box.wait_for(expected)
 
 
