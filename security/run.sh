@@ -5,11 +5,15 @@
 #   1. schemathesis --checks all against /api/v1/openapi.json (SECURITY_MAX_EXAMPLES per operation);
 #   2. sqlmap --batch --level=3 on the clinic search (API and page) and the booking API;
 #   3. pip-audit on requirements.txt (needs a vulnerability database online: PyPI's or OSV).
+#      Where neither answers (a registry proxy serving PyPI's project pages but not its per-version
+#      JSON, no route to api.osv.dev), security/osv_from_pypi.py serves pip-audit PyPI's project
+#      data: it knows only each project's latest release and refuses any other version (503),
+#      so pip-audit stops (NOT DONE) rather than calling an older pin clean.
 #
 # The database is a fresh SQLite file, or, with SECURITY_DATABASE_URL=postgresql://user@host/any
 # (a server where that user may create databases), a fresh database there, dropped afterwards.
 # Everything else (reports, logs, the server's mail) goes to a temporary folder, kept when
-# something is found. Only 127.0.0.1 is ever contacted, apart from pip-audit's lookups.
+# something is found. Only 127.0.0.1 is ever contacted, apart from the dependency audit's lookups.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -18,6 +22,7 @@ BIN=$ROOT/.venv/bin
 MAX_EXAMPLES=${SECURITY_MAX_EXAMPLES:-100}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/security.XXXXXX")
 SERVER_PID=""
+SHIM_PID=""
 PG_DB=""
 declare -a SUMMARY=()
 STATUS=0  # 0 clean, 1 findings, 2 a check could not run
@@ -35,6 +40,7 @@ record() {  # record NAME EXIT_CODE: 0 clean, 1 findings, anything else: not don
 
 cleanup() {
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    [ -n "$SHIM_PID" ] && kill "$SHIM_PID" 2>/dev/null
     if [ -n "$PG_DB" ]; then
         "$BIN/python" -m tests.pgdb drop "$SECURITY_DATABASE_URL" "$PG_DB" >/dev/null
     fi
@@ -137,22 +143,56 @@ echo "server log: $crashes unhandled errors (500) during the scans"
 record "no unhandled error in the server log" "$([ "$crashes" = 0 ] && echo 0 || echo 1)"
 
 # --- 3. pip-audit ------------------------------------------------------------------------
-audit() {  # audit SERVICE: PyPI's own database first, OSV's when PyPI's is not reachable
-    "$BIN/pip-audit" -r requirements.txt --no-deps --disable-pip --progress-spinner off --timeout 20 \
-        --vulnerability-service "$1" -f json -o "$WORK/pip-audit-$1.json" >"$WORK/pip-audit-$1.log" 2>&1
-    [ -s "$WORK/pip-audit-$1.json" ] || { echo "pip-audit ($1): $(tail -1 "$WORK/pip-audit-$1.log")"; return 2; }
-    "$BIN/python" security/report.py audit "$WORK/pip-audit-$1.json"
+audit() {  # audit NAME [pip-audit options...]: 0 clean, 1 findings, 2 nothing audited
+    local name=$1; shift
+    "$BIN/pip-audit" -r "${AUDIT_REQUIREMENTS:-requirements.txt}" --no-deps --disable-pip --progress-spinner off --timeout 20 \
+        -f json -o "$WORK/pip-audit-$name.json" "$@" >"$WORK/pip-audit-$name.log" 2>&1
+    if [ ! -s "$WORK/pip-audit-$name.json" ]; then
+        # The shim's refusal is the reason phrase of pip-audit's HTTPError; otherwise the last line.
+        echo "pip-audit ($name): $(grep -m1 -o '503 Server Error: .* for url' "$WORK/pip-audit-$name.log" \
+            || tail -1 "$WORK/pip-audit-$name.log")"
+        return 2
+    fi
+    "$BIN/python" security/report.py audit "$WORK/pip-audit-$name.json"
+}
+audit_from_pypi_projects() {  # the last resort: security/osv_from_pypi.py on a free local port
+    "$BIN/python" security/osv_from_pypi.py >"$WORK/osv-shim.out" 2>"$WORK/osv-shim.log" &
+    SHIM_PID=$!
+    local url=""
+    for _ in $(seq 20); do
+        url=$(sed -n 's/^listening on //p' "$WORK/osv-shim.out") && [ -n "$url" ] && break
+        sleep 0.25
+    done
+    if [ -z "$url" ]; then echo "pip-audit: the local PyPI-project shim did not start"; return 2; fi
+    # Pins that are not their project's latest release cannot be answered for: named, and left
+    # out, so that pip-audit still checks every other pin.
+    "$BIN/python" security/osv_from_pypi.py --split requirements.txt "$WORK/auditable.txt" >"$WORK/unauditable.txt"
+    AUDIT_REQUIREMENTS="$WORK/auditable.txt" audit pypi-projects --vulnerability-service osv --osv-url "$url"
+    local code=$?
+    kill "$SHIM_PID"; wait "$SHIM_PID" 2>/dev/null; SHIM_PID=""
+    if [ -s "$WORK/unauditable.txt" ]; then
+        echo "  NOT AUDITED (not the latest release, so PyPI's project data says nothing about them):"
+        sed 's/^/    /' "$WORK/unauditable.txt"
+        [ "$code" = 0 ] && code=2
+    fi
+    return "$code"
 }
 say "pip-audit on requirements.txt"
 if [ "${SECURITY_SKIP_AUDIT:-}" = 1 ]; then
     # For a machine that reaches no vulnerability database: said in the summary, never silent.
     SUMMARY+=("SKIPPED   pip-audit requirements.txt (SECURITY_SKIP_AUDIT=1: dependencies NOT audited)")
 else
-    audit pypi; code=$?
-    if [ "$code" = 2 ]; then audit osv; code=$?; fi
-    [ "$code" = 2 ] && echo "pip-audit could not reach a vulnerability database (PyPI's JSON API or OSV):" \
-        "nothing audited. Run it where one is reachable, or with SECURITY_SKIP_AUDIT=1 for the scans alone."
-    record "pip-audit requirements.txt" "$code"
+    source="PyPI vulnerability data"
+    audit pypi --vulnerability-service pypi; code=$?
+    if [ "$code" = 2 ]; then source="OSV"; audit osv --vulnerability-service osv; code=$?; fi
+    if [ "$code" = 2 ]; then
+        source="PyPI project data, latest releases"
+        echo "Neither database answered: trying PyPI's project data (security/osv_from_pypi.py)."
+        audit_from_pypi_projects; code=$?
+    fi
+    [ "$code" = 2 ] && echo "pip-audit: no source could check every pin, so no result. Run it where PyPI's or" \
+        "OSV's database is reachable, pin latest releases, or use SECURITY_SKIP_AUDIT=1 for the scans alone."
+    record "pip-audit requirements.txt ($source)" "$code"
 fi
 
 # --- summary -----------------------------------------------------------------------------
