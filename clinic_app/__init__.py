@@ -119,9 +119,10 @@ def register_commands(app: Flask) -> None:
     from clinic_app.accounts.cli import users
     from clinic_app.audit.cli import audit
     from clinic_app.demo.cli import seed_demo
+    from clinic_app.headoffice.cli import reports  # also keeps the reports' derived tables current
     from clinic_app.notifications.cli import notifications, outbox
 
-    for command in (users, audit, seed_demo, notifications, outbox):
+    for command in (users, audit, seed_demo, notifications, outbox, reports):
         app.cli.add_command(command)
     from clinic_app.backup.cli import backup, restore
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
 from clinic_app.adherence.rules import RETENTION_DAYS, Feeling
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
+from clinic_app.headoffice.effect_tables import DailyCategoryEffect, DailyExerciseEffect
 from clinic_app.headoffice.reporting import ClinicRef, ReportRange, share
 from clinic_app.headoffice.reporting_sql import days_between, local_date
 from clinic_app.scheduling.models import Booking, BookingStatus
@@ -55,9 +56,13 @@ class RetentionFigures:
 
 
 def placed_programmes(*conditions):
-    """Each programme with its clinic and its local prescription date (see the module text).
-    ``conditions`` on Programme narrow the programmes first, so that the visit that places
-    each one is looked up only for those that can be in the report."""
+    """Each programme with its clinic, its local prescription date (see the module text) and
+    the last day it was exercised. ``conditions`` on Programme narrow the programmes first, so
+    that the visit that places each one is looked up only for those that can be in the report.
+
+    Both steps are MATERIALIZED: otherwise SQLite copies the visit lookup (and the time-zone
+    conversion) into every place the outer query names the column, running it several times
+    per programme."""
     visit_clinic = (
         select(Booking.clinic_id)
         .where(Booking.patient_id == Programme.patient_id, Booking.start_at <= Programme.created_at,
@@ -67,13 +72,14 @@ def placed_programmes(*conditions):
         .correlate(Programme)
         .scalar_subquery()
     )
-    placed = select(Programme.id.label("programme_id"), Programme.created_at,
-                    visit_clinic.label("clinic_id")).where(*conditions).subquery()
+    placed = select(Programme.id.label("programme_id"), Programme.created_at, Programme.last_exercised_on,
+                    visit_clinic.label("clinic_id")).where(*conditions).cte().prefix_with("MATERIALIZED")
     return (
         select(placed.c.programme_id, placed.c.clinic_id,
-               local_date(placed.c.created_at, Clinic.timezone).label("prescribed_on"))
+               local_date(placed.c.created_at, Clinic.timezone).label("prescribed_on"), placed.c.last_exercised_on)
         .join(Clinic, Clinic.id == placed.c.clinic_id)
-        .subquery()
+        .cte()
+        .prefix_with("MATERIALIZED")
     )
 
 
@@ -89,17 +95,11 @@ def created_around(report: ReportRange):
 def retention_figures(report: ReportRange, clinics: list[ClinicRef], today: date) -> dict[int, RetentionFigures]:
     """Per clinic, of the programmes prescribed on the report's days: for N in 3, 7 and 14, how
     many were prescribed at least N days before ``today`` and, of those, how many have an
-    exercise check-in on day N or later (the prescription day is day 0)."""
+    exercise check-in on day N or later (the prescription day is day 0). The latest exercise
+    check-in is kept on each programme (adherence/last_exercised.py), not looked up here."""
     placed = placed_programmes(created_around(report))
-    # The latest check-in with an exercise done, looked up for each programme of the report only.
-    last_on = (
-        select(func.max(ExerciseCheckIn.on_date))
-        .where(ExerciseCheckIn.programme_id == placed.c.programme_id,
-               exists().where(CheckInExercise.check_in_id == ExerciseCheckIn.id, CheckInExercise.sets_done > 0))
-        .scalar_subquery()
-    )
     programmes = (
-        select(placed.c.clinic_id, placed.c.prescribed_on, last_on.label("last_on"))
+        select(placed.c.clinic_id, placed.c.prescribed_on, placed.c.last_exercised_on.label("last_on"))
         .where(placed.c.clinic_id.in_([clinic.id for clinic in clinics]),
                placed.c.prescribed_on.between(report.first_day, report.last_day))
         .subquery()
@@ -133,7 +133,7 @@ class EffectFigures:
         return share(self.change_total, self.changes)
 
 
-def _check_ins_with_change(report: ReportRange):
+def check_ins_with_change(report: ReportRange):
     """Check-ins up to the last day, each with the change in pain since the same patient's
     previous check-in (none for the first), limited to one clinic's programmes when chosen."""
     change = ExerciseCheckIn.pain - func.lag(ExerciseCheckIn.pain).over(
@@ -155,44 +155,85 @@ def _check_ins_with_change(report: ReportRange):
     return query.subquery()
 
 
+FIGURES = ("check_ins", "better", "same", "worse", "change_total", "changes")
+
+
 def _effect_columns(check_ins):
-    return [
+    columns = [
         func.count(),
         *(_count(check_ins.c.feeling == feeling.value) for feeling in Feeling),
         func.coalesce(func.sum(check_ins.c.pain_change), 0),
         func.count(check_ins.c.pain_change),
     ]
+    return [column.label(name) for column, name in zip(columns, FIGURES, strict=True)]
+
+
+def exercise_counts(check_ins, counted, *, per_day: bool = False):
+    """Per exercise (and day), over the ``counted`` check-ins on which it was done (one set or
+    more): the columns exercise_id, [on_date], *FIGURES."""
+    by_day = [check_ins.c.on_date] if per_day else []
+    return (
+        select(CheckInExercise.exercise_id, *by_day, *_effect_columns(check_ins))
+        .select_from(CheckInExercise)
+        .join(check_ins, check_ins.c.id == CheckInExercise.check_in_id)
+        .where(CheckInExercise.sets_done > 0, counted)
+        .group_by(CheckInExercise.exercise_id, *by_day)
+    )
+
+
+def category_counts(check_ins, counted, *, per_day: bool = False):
+    """Per exercise category (and day), over the ``counted`` check-ins on which one or more of
+    its exercises was done (a check-in with two stretches counts once for stretches): the
+    columns category, [on_date], *FIGURES."""
+    # Each (check-in, category) once.
+    done = (
+        select(check_ins.c.id, check_ins.c.on_date, Exercise.category, check_ins.c.feeling, check_ins.c.pain_change)
+        .select_from(check_ins)
+        .join(CheckInExercise, CheckInExercise.check_in_id == check_ins.c.id)
+        .join(Exercise, Exercise.id == CheckInExercise.exercise_id)
+        .where(CheckInExercise.sets_done > 0, counted)
+        .distinct()
+        .subquery()
+    )
+    by_day = [done.c.on_date] if per_day else []
+    return select(done.c.category, *by_day, *_effect_columns(done)).group_by(done.c.category, *by_day)
+
+
+def _summed(table):
+    """The figures of a derived table's rows, added up."""
+    return [func.coalesce(func.sum(getattr(table, name)), 0).label(name) for name in FIGURES]
 
 
 def effect_by_exercise(report: ReportRange) -> list[EffectFigures]:
     """Per exercise, over the check-ins on the report's days on which it was done (one set or
-    more): how it felt and the mean change in pain since the previous check-in."""
-    check_ins = _check_ins_with_change(report)
+    more): how it felt and the mean change in pain since the previous check-in. The whole
+    network's is added up from the per-day table (daily_effects.py keeps it equal to the
+    check-ins); one clinic's is counted from its check-ins."""
+    if report.clinic_id is None:
+        counts = (select(DailyExerciseEffect.exercise_id, *_summed(DailyExerciseEffect))
+                  .where(DailyExerciseEffect.day.between(report.first_day, report.last_day))
+                  .group_by(DailyExerciseEffect.exercise_id).subquery())
+    else:
+        check_ins = check_ins_with_change(report)
+        counts = exercise_counts(check_ins, check_ins.c.on_date >= report.first_day).subquery()
     query = (
-        select(Exercise.name, Exercise.category, *_effect_columns(check_ins))
-        .select_from(CheckInExercise)
-        .join(check_ins, check_ins.c.id == CheckInExercise.check_in_id)
-        .join(Exercise, Exercise.id == CheckInExercise.exercise_id)
-        .where(CheckInExercise.sets_done > 0, check_ins.c.on_date >= report.first_day)
-        .group_by(Exercise.id, Exercise.name, Exercise.category)
+        select(Exercise.name, Exercise.category, *(counts.c[name] for name in FIGURES))
+        .join(counts, counts.c.exercise_id == Exercise.id)
         .order_by(Exercise.category, Exercise.name, Exercise.id)
     )
     return [EffectFigures(row[0], row[1], *(int(value) for value in row[2:])) for row in db.session.execute(query)]
 
 
 def effect_by_category(report: ReportRange) -> list[EffectFigures]:
-    """Per exercise category, over the check-ins on which one or more of its exercises was done
-    (a check-in with two stretches counts once for stretches)."""
-    check_ins = _check_ins_with_change(report)
-    # Each (check-in, category) once; read from the report's check-ins, not from every one.
-    done = (
-        select(check_ins.c.id, Exercise.category, check_ins.c.feeling, check_ins.c.pain_change)
-        .select_from(check_ins)
-        .join(CheckInExercise, CheckInExercise.check_in_id == check_ins.c.id)
-        .join(Exercise, Exercise.id == CheckInExercise.exercise_id)
-        .where(CheckInExercise.sets_done > 0, check_ins.c.on_date >= report.first_day)
-        .distinct()
-        .subquery()
-    )
-    query = select(done.c.category, *_effect_columns(done)).group_by(done.c.category).order_by(done.c.category)
+    """Per exercise category, over the check-ins on the report's days on which one or more of
+    its exercises was done (a check-in with two stretches counts once for stretches); the
+    network's from the per-day table, as for effect_by_exercise."""
+    if report.clinic_id is None:
+        query = (select(DailyCategoryEffect.category, *_summed(DailyCategoryEffect))
+                 .where(DailyCategoryEffect.day.between(report.first_day, report.last_day))
+                 .group_by(DailyCategoryEffect.category))
+    else:
+        check_ins = check_ins_with_change(report)
+        query = category_counts(check_ins, check_ins.c.on_date >= report.first_day)
+    query = query.order_by(query.selected_columns[0])
     return [EffectFigures(row[0], row[0], *(int(value) for value in row[1:])) for row in db.session.execute(query)]

@@ -116,7 +116,8 @@ def _practitioner_minutes(schedule: PractitionerDay, calendar: OpenDays, opening
     for day in sorted(special):
         found = intervals(day if day in schedule.dated else day.weekday(), day)
         if day in exact_days:
-            total += sum(_minutes_at_work(day, interval, zone, away) for interval in found)
+            to_instant = _clock_instant(zone) if day in calendar.clock_changes else _fixed_instant(day, zone)
+            total += sum(_minutes_at_work(day, interval, to_instant, away) for interval in found)
         else:
             total += sum(_wall_minutes(interval) for interval in found)
     for weekday, count in plain.items():
@@ -151,9 +152,9 @@ def _local_days(away: list[tuple[datetime, datetime]], zone: ZoneInfo, first: da
     return touched
 
 
-def _minutes_at_work(day: date, interval: WallInterval, zone: ZoneInfo, away: list[tuple[datetime, datetime]]) -> int:
+def _minutes_at_work(day: date, interval: WallInterval, to_instant, away: list[tuple[datetime, datetime]]) -> int:
     """The interval's real length (a clock change counts), less the time off inside it."""
-    start, end = _instant(day, interval.starts, zone), _instant(day, interval.ends, zone)
+    start, end = to_instant(day, interval.starts), to_instant(day, interval.ends)
     if end <= start:
         return 0
     off = sum((max(timedelta(0), min(end, off_end) - max(start, off_start)) for off_start, off_end in away),
@@ -161,9 +162,21 @@ def _minutes_at_work(day: date, interval: WallInterval, zone: ZoneInfo, away: li
     return int((end - start - off).total_seconds() // 60)
 
 
-def _instant(day: date, moment, zone: ZoneInfo) -> datetime:
-    """A wall time skipped by the clocks counts from where the clocks land, as the slot grid does."""
-    return wall_to_instant(day, moment, zone) or datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)
+def _clock_instant(zone: ZoneInfo):
+    """On a day the clocks change: a wall time skipped by the clocks counts from where the
+    clocks land, as the slot grid does."""
+    def to_instant(day: date, moment: time) -> datetime:
+        return wall_to_instant(day, moment, zone) or datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)
+    return to_instant
+
+
+def _fixed_instant(day: date, zone: ZoneInfo):
+    """On any other day the offset holds all day: plain arithmetic, no time-zone lookups."""
+    offset = datetime.combine(day, time(12), zone).utcoffset()
+
+    def to_instant(on: date, moment: time) -> datetime:
+        return datetime.combine(on, moment, tzinfo=UTC) - offset
+    return to_instant
 
 
 def _schedules(clinic_ids: list[int], report: ReportRange) -> dict[tuple[int, int], PractitionerDay]:

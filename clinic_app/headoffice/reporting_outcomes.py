@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import Integer, and_, case, func, null, or_, select, union_all
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from clinic_app.extensions import db
-from clinic_app.headoffice.reporting import ClinicRef, ReportRange, in_local_range, local_windows, share
-from clinic_app.scheduling.models import Booking
-from clinic_app.treatments.models import OdiResponse, TreatmentNote
+from clinic_app.headoffice.models import OutcomeScore
+from clinic_app.headoffice.reporting import ClinicRef, ReportRange, share
 
 # 30% of the first score, compared as fall x 10 >= first x 3 so no rounding can tip it.
 IMPROVEMENT_TENTHS = 3
@@ -45,41 +45,29 @@ class OutcomeFigures:
 
 
 def nprs_figures(report: ReportRange, clinics: list[ClinicRef]) -> tuple[dict[int, OutcomeFigures], OutcomeFigures]:
-    """Pain before treatment, from each visit's note (draft or signed, as on the patient's chart)."""
-    scores = (
-        select(Booking.clinic_id, Booking.patient_id, Booking.start_at.label("taken_at"),
-               TreatmentNote.pain_before.label("score"))
-        .join(TreatmentNote, TreatmentNote.booking_id == Booking.id)
-        .where(TreatmentNote.pain_before.is_not(None),
-               in_local_range(Booking.clinic_id, Booking.start_at, local_windows(report, clinics)))
-    )
-    return _outcomes(scores, current_app.config["NPRS_MCID_POINTS"], clinics)
+    """Pain before treatment, from each visit's note (outcome_scores.score_rows)."""
+    return _outcomes("nprs", report, clinics, current_app.config["NPRS_MCID_POINTS"])
 
 
 def odi_figures(report: ReportRange, clinics: list[ClinicRef]) -> tuple[dict[int, OutcomeFigures], OutcomeFigures]:
     """Scored questionnaires recorded against a visit on the report's days (the clinic is the
     visit's); one left unscored, or recorded without a visit, is not counted."""
-    scores = (
-        select(Booking.clinic_id, OdiResponse.patient_id, OdiResponse.taken_at, OdiResponse.score)
-        .join(Booking, Booking.id == OdiResponse.booking_id)
-        .where(OdiResponse.score.is_not(None),
-               in_local_range(Booking.clinic_id, Booking.start_at, local_windows(report, clinics)))
-    )
-    return _outcomes(scores, current_app.config["ODI_MCID_POINTS"], clinics)
+    return _outcomes("odi", report, clinics, current_app.config["ODI_MCID_POINTS"])
 
 
-def _outcomes(scores, threshold_points: float, clinics: list[ClinicRef]):
-    """The clinic rows and the network row in one statement, so that the scores are read once:
-    a CTE used twice is computed once by SQLite and PostgreSQL. The network row is the one
-    without a clinic."""
-    shared = scores.cte("scores")
-    network = _per_group(shared, threshold_points, by_clinic=False)
-    network = select(null().cast(Integer).label("clinic_id"), *network.subquery().c)
-    rows = db.session.execute(union_all(_per_group(shared, threshold_points, by_clinic=True), network)).all()
-    by_clinic = {row[0]: OutcomeFigures(*_numbers(row[1:])) for row in rows if row[0] is not None}
-    network_row = next(row for row in rows if row[0] is None)
+def _outcomes(scale: str, report: ReportRange, clinics: list[ClinicRef], threshold_points: float):
+    """The clinic rows, and the network row, which groups by patient alone."""
+    def in_range(scores):
+        conditions = [scores.scale == scale, scores.day.between(report.first_day, report.last_day)]
+        if report.clinic_id is not None:
+            conditions.append(scores.clinic_id == report.clinic_id)
+        return conditions
+
+    rows = db.session.execute(_per_group(in_range, threshold_points, by_clinic=True))
+    by_clinic = {row[0]: OutcomeFigures(*_numbers(row[1:])) for row in rows}
+    network = db.session.execute(_per_group(in_range, threshold_points, by_clinic=False)).one()
     return ({clinic.id: by_clinic.get(clinic.id, OutcomeFigures()) for clinic in clinics},
-            OutcomeFigures(*_numbers(network_row[1:])))
+            OutcomeFigures(*_numbers(network)))
 
 
 def _numbers(row) -> tuple[int, float, int]:
@@ -87,24 +75,28 @@ def _numbers(row) -> tuple[int, float, int]:
     return int(patients or 0), float(total or 0), int(improved or 0)
 
 
-def _per_group(scores, threshold_points: float, by_clinic: bool):
+def _per_group(in_range, threshold_points: float, by_clinic: bool):
     """Per clinic (or for the network): patients with two or more scores, the sum of their
-    improvements, and how many reached the threshold."""
-    group = [scores.c.clinic_id, scores.c.patient_id] if by_clinic else [scores.c.patient_id]
-    ranked = select(
-        *group,
-        scores.c.score,
-        func.row_number().over(partition_by=group, order_by=(scores.c.taken_at, scores.c.score)).label("from_first"),
-        func.row_number().over(partition_by=group,
-                               order_by=(scores.c.taken_at.desc(), scores.c.score.desc())).label("from_latest"),
-    ).subquery()
-    ranked_group = [ranked.c.clinic_id, ranked.c.patient_id] if by_clinic else [ranked.c.patient_id]
+    improvements, and how many reached the threshold. A patient's first score is the one taken
+    earliest (the lower of two taken at once), the latest the one taken last (the higher of
+    two): the span of each patient's scores first, then the scores at its two ends."""
+    names = ("clinic_id", "patient_id") if by_clinic else ("patient_id",)
+    spans = (
+        select(*(getattr(OutcomeScore, name) for name in names),
+               func.min(OutcomeScore.taken_at).label("first_at"), func.max(OutcomeScore.taken_at).label("latest_at"))
+        .where(*in_range(OutcomeScore)).group_by(*(getattr(OutcomeScore, name) for name in names))
+        .having(func.count() >= 2).subquery()
+    )
+    ends = aliased(OutcomeScore)
+    group = [spans.c[name] for name in names]
     patients = (
-        select(*ranked_group,
-               func.max(case((ranked.c.from_first == 1, ranked.c.score))).label("first"),
-               func.max(case((ranked.c.from_latest == 1, ranked.c.score))).label("latest"))
-        .group_by(*ranked_group)
-        .having(func.count() >= 2)
+        select(*group[:-1],
+               func.min(case((ends.taken_at == spans.c.first_at, ends.score))).label("first"),
+               func.max(case((ends.taken_at == spans.c.latest_at, ends.score))).label("latest"))
+        .select_from(spans)
+        .join(ends, and_(*in_range(ends), *(getattr(ends, name) == spans.c[name] for name in names),
+                         ends.taken_at.in_([spans.c.first_at, spans.c.latest_at])))
+        .group_by(*group)
         .subquery()
     )
     fall = patients.c.first - patients.c.latest

@@ -177,6 +177,9 @@ class Booking(db.Model):
         Index("ix_bookings_practitioner_start", "practitioner_id", "start_at"),
         # Network reporting reads a clinic's bookings over a date range (clinic_app/headoffice).
         Index("ix_bookings_clinic_start", "clinic_id", "start_at"),
+        # A patient's latest visit before an instant, read from the index alone (adherence
+        # reporting places each programme at the clinic of that visit).
+        Index("ix_bookings_patient_start", "patient_id", "start_at", "id", "status", "clinic_id"),
         # SQLite backstop for double booking: one active booking per practitioner per start.
         # PostgreSQL has the stronger exclusion constraint over the whole time range (migration 0003).
         Index(
@@ -201,11 +204,13 @@ class Booking(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12))
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))  # indexed with start_at above
+    # active_history: a change keeps the value it replaced even when the row was not loaded,
+    # so that the day the visit left is recounted too (clinic_app/headoffice/daily_bookings.py).
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), active_history=True)  # indexed with start_at
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime, active_history=True)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default=BookingStatus.BOOKED)

@@ -1,0 +1,90 @@
+"""The per-day effect tables (effect_tables.py), kept current as check-ins change.
+
+A check-in's change in pain is measured from the same patient's previous check-in, so writing
+one changes its own day's figures and those of the patient's next check-in. After every flush
+that writes a check-in or one of its exercises, the rows of the days of that check-in and of
+the patient's later check-ins are deleted and counted again from the check-ins, in the same
+transaction, with the queries the one-clinic report uses (reporting_adherence.exercise_counts
+and category_counts): a row always equals what the report would count from the check-ins.
+
+Concurrency (PostgreSQL, READ COMMITTED): before counting, the transaction takes an advisory
+lock per day, in day order; the count is a new statement whose snapshot therefore holds every
+check-in committed by whoever held the lock before. SQLite has one writer.
+
+Check-ins written without the ORM (a bulk import, the benchmark's loader) bypass this:
+``flask reports rebuild`` recomputes both tables from the check-ins.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, event, func, insert, select, text, true
+from sqlalchemy.orm import Session
+
+from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
+from clinic_app.headoffice.effect_tables import DailyCategoryEffect, DailyExerciseEffect
+from clinic_app.headoffice.reporting import ReportRange
+from clinic_app.headoffice.reporting_adherence import FIGURES, category_counts, check_ins_with_change, exercise_counts
+
+# The first key of this module's PostgreSQL advisory locks (the second is the day's ordinal).
+LOCK_SPACE = 7340
+
+
+@event.listens_for(Session, "after_flush")
+def _recount_touched_days(session: Session, flush_context) -> None:
+    written = [obj for obj in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(obj, ExerciseCheckIn | CheckInExercise)]
+    if not written:
+        return
+    connection = session.connection()
+    touched = {(obj.patient_id, obj.on_date) for obj in written if isinstance(obj, ExerciseCheckIn)}
+    parents = {obj.check_in_id for obj in written if isinstance(obj, CheckInExercise)} - {None}
+    if parents:
+        days_of = select(ExerciseCheckIn.patient_id, ExerciseCheckIn.on_date).where(ExerciseCheckIn.id.in_(parents))
+        touched |= {tuple(row) for row in connection.execute(days_of)}
+    recount(connection, _days_to_recount(connection, touched))
+
+
+def _days_to_recount(connection, touched: set[tuple[int, date]]) -> set[date]:
+    """The touched days, and every later day on which one of those patients checked in (the
+    next one's change in pain is measured from the touched check-in)."""
+    first = min(day for _, day in touched)
+    later = connection.execute(select(ExerciseCheckIn.on_date).distinct().where(
+        ExerciseCheckIn.patient_id.in_({patient_id for patient_id, _ in touched}), ExerciseCheckIn.on_date > first))
+    return {day for _, day in touched} | set(later.scalars())
+
+
+def recount(connection, days: set[date]) -> None:
+    """Count these days' rows again from the check-ins."""
+    days = sorted(days)
+    if connection.dialect.name == "postgresql":
+        for day in days:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:space, :day)"),
+                               {"space": LOCK_SPACE, "day": day.toordinal()})
+    check_ins = check_ins_with_change(ReportRange(days[0], days[-1]))
+    _refill(connection, days, check_ins, check_ins.c.on_date.in_(days))
+
+
+def rebuild(connection) -> int:
+    """Recompute every row of both tables from the check-ins; returns the rows written."""
+    if connection.dialect.name == "postgresql":  # no recount may interleave with the rebuild
+        connection.execute(text("LOCK TABLE daily_exercise_effects, daily_category_effects "
+                                "IN SHARE ROW EXCLUSIVE MODE"))
+    first, last = connection.execute(select(func.min(ExerciseCheckIn.on_date), func.max(ExerciseCheckIn.on_date))).one()
+    connection.execute(delete(DailyExerciseEffect))
+    connection.execute(delete(DailyCategoryEffect))
+    if first is None:
+        return 0
+    return _refill(connection, None, check_ins_with_change(ReportRange(first, last)), true())
+
+
+def _refill(connection, days: list[date] | None, check_ins, counted) -> int:
+    written = 0
+    for table, key, counts in ((DailyExerciseEffect, "exercise_id", exercise_counts),
+                               (DailyCategoryEffect, "category", category_counts)):
+        if days is not None:
+            connection.execute(delete(table).where(table.day.in_(days)))
+        rows = counts(check_ins, counted, per_day=True)
+        written += connection.execute(insert(table).from_select([key, "day", *FIGURES], rows)).rowcount
+    return written

@@ -1,0 +1,92 @@
+"""Every pain (NPRS) and disability (ODI) score taken at a visit, filed under the visit's clinic
+and local calendar day, kept current as notes, questionnaires and bookings change.
+
+The outcome reports need, per patient, the first and latest score at visits on the report's
+days. Read from the notes, that means joining them to the bookings to find each visit's clinic
+and day: at a million bookings, ~55,000 random reads for a year (bench/README.md). Here the
+same rows sit in one narrow table whose indexes hold each patient's scores in time order.
+
+`score_rows` is the one definition of which scores count. After every flush that writes a note,
+a questionnaire, or a visit's clinic, start or patient, the rows of what changed are deleted and
+selected again from it, in the same transaction; a clinic that changes time zone has its rows
+refiled. ``flask reports rebuild`` recomputes the table after a bulk import.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, event, insert, inspect, literal, select
+from sqlalchemy.orm import Session
+
+from clinic_app.clinics.models import Clinic
+from clinic_app.headoffice.models import OutcomeScore
+from clinic_app.headoffice.reporting_sql import local_date
+from clinic_app.scheduling.models import Booking
+from clinic_app.treatments.models import OdiResponse, TreatmentNote
+
+SCALES = {"nprs": TreatmentNote, "odi": OdiResponse}
+COLUMNS = ["scale", "source_id", "booking_id", "clinic_id", "patient_id", "day", "taken_at", "score"]
+# What a visit's scores are filed by.
+VISIT_FIELDS = ("clinic_id", "start_at", "patient_id")
+
+
+def score_rows(scale: str):
+    """NPRS: the pain before treatment in each visit's note (draft or signed, as on the chart),
+    taken at the visit's start. ODI: each scored questionnaire recorded against a visit, taken
+    when it was answered; one left unscored, or recorded without a visit, is not counted."""
+    day = local_date(Booking.start_at, Clinic.timezone)
+    if scale == "nprs":
+        columns = (TreatmentNote.id, Booking.id, Booking.clinic_id, Booking.patient_id, day, Booking.start_at,
+                   TreatmentNote.pain_before)
+        score = TreatmentNote.pain_before
+    else:
+        columns = (OdiResponse.id, Booking.id, Booking.clinic_id, OdiResponse.patient_id, day, OdiResponse.taken_at,
+                   OdiResponse.score)
+        score = OdiResponse.score
+    source = SCALES[scale]
+    return (select(literal(scale), *columns).select_from(source)
+            .join(Booking, Booking.id == source.booking_id).join(Clinic, Clinic.id == Booking.clinic_id)
+            .where(score.is_not(None)))
+
+
+def refile(connection, scale: str, *, source_ids=None, booking_ids=None, clinic_id=None) -> int:
+    """Delete and select again the rows of these notes or questionnaires, these visits, this
+    clinic, or (no argument) every row of the scale. Returns the rows written."""
+    source = SCALES[scale]
+    cleared = delete(OutcomeScore).where(OutcomeScore.scale == scale)
+    rows = score_rows(scale)
+    if source_ids is not None:
+        cleared, rows = cleared.where(OutcomeScore.source_id.in_(source_ids)), rows.where(source.id.in_(source_ids))
+    if booking_ids is not None:
+        cleared, rows = cleared.where(OutcomeScore.booking_id.in_(booking_ids)), rows.where(Booking.id.in_(booking_ids))
+    if clinic_id is not None:
+        cleared, rows = cleared.where(OutcomeScore.clinic_id == clinic_id), rows.where(Booking.clinic_id == clinic_id)
+    connection.execute(cleared)
+    return connection.execute(insert(OutcomeScore).from_select(COLUMNS, rows)).rowcount
+
+
+def rebuild(connection) -> int:
+    return sum(refile(connection, scale) for scale in SCALES)
+
+
+@event.listens_for(Session, "after_flush")
+def _refile_touched_scores(session: Session, flush_context) -> None:
+    """Runs inside every flush, while the session still lists what it wrote."""
+    written = [*session.new, *session.dirty, *session.deleted]
+    sources = {scale: {obj.id for obj in written if isinstance(obj, model)} for scale, model in SCALES.items()}
+    visits = {obj.id for obj in session.dirty if isinstance(obj, Booking) and _refiled(obj, VISIT_FIELDS)}
+    clinics = {obj.id for obj in session.dirty if isinstance(obj, Clinic) and _refiled(obj, ("timezone",))}
+    if not (any(sources.values()) or visits or clinics):
+        return
+    connection = session.connection()
+    for scale in SCALES:
+        if sources[scale]:
+            refile(connection, scale, source_ids=sources[scale])
+        if visits:
+            refile(connection, scale, booking_ids=visits)
+        for clinic_id in clinics:
+            refile(connection, scale, clinic_id=clinic_id)
+
+
+def _refiled(obj, names: tuple[str, ...]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
