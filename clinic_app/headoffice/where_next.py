@@ -26,6 +26,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from clinic_app.headoffice.coverage_grid import PointGrid
 
@@ -45,9 +46,10 @@ class CandidateCity:
     population: int
 
 
-@dataclass(frozen=True)
-class DemandAt:
-    """Searches recorded, and active opening-alert sign-ups, at one (coarse) point."""
+class DemandAt(NamedTuple):
+    """Searches recorded, and active opening-alert sign-ups, at one (coarse) point. A named
+    tuple: the ranking reads demand by position, so the plain tuples the service passes (tens
+    of thousands, see where_next_service._demand_points) do as well."""
 
     latitude: float
     longitude: float
@@ -79,22 +81,23 @@ class WhereNext:
 
 def rank_where_next(
     cities: Sequence[CandidateCity],
-    demand: Sequence[DemandAt],
+    demand: Sequence[DemandAt | tuple[float, float, int, int]],
     clinics: Sequence[tuple[float, float]],
     radius_miles: float,
     count: int,
 ) -> WhereNext:
-    """Up to ``count`` cities, best first, chosen greedily by the rule in this module's docstring."""
+    """Up to ``count`` cities, best first, chosen greedily by the rule in this module's docstring.
+    ``demand`` may be plain (latitude, longitude, searches, signups) tuples: read by position."""
     if radius_miles <= 0:
         raise ValueError("The radius must be a positive number of miles.")
     cell_miles = radius_miles / 2
     city_grid = PointGrid([(c.latitude, c.longitude) for c in cities], cell_miles)
-    demand_grid = PointGrid([(d.latitude, d.longitude) for d in demand], cell_miles)
+    demand_grid = PointGrid([(lat, lng) for lat, lng, _, _ in demand], cell_miles)
     clinic_grid = PointGrid(clinics, cell_miles)
     coverage = _Coverage(
         cities, demand, city_grid, demand_grid, radius_miles,
-        [clinic_grid.any_within(c.latitude, c.longitude, radius_miles) for c in cities],
-        [clinic_grid.any_within(d.latitude, d.longitude, radius_miles) for d in demand],
+        city_grid.covered_by(clinics, radius_miles),
+        demand_grid.covered_by(clinics, radius_miles),
     )
     before = coverage.uncovered()
     picks = []
@@ -105,22 +108,21 @@ def rank_where_next(
 
 
 class _Coverage:
-    """What is covered so far, and what opening in a city would newly cover."""
+    """What is covered so far, and what opening in a city would newly cover. Each place's
+    population, searches and sign-ups are kept in lists, set to 0 once the place is covered:
+    a gain is then a plain sum over the places reached."""
 
     def __init__(self, cities, demand, city_grid, demand_grid, radius_miles, city_covered, demand_covered):
-        self.cities, self.demand, self.radius_miles = cities, demand, radius_miles
+        self.cities, self.radius_miles = cities, radius_miles
         self.city_grid, self.demand_grid = city_grid, demand_grid
-        self.city_covered, self.demand_covered = city_covered, demand_covered
+        self.population = [0 if covered else c.population for c, covered in zip(cities, city_covered, strict=True)]
+        self.searches = [0 if covered else d[2] for d, covered in zip(demand, demand_covered, strict=True)]
+        self.signups = [0 if covered else d[3] for d, covered in zip(demand, demand_covered, strict=True)]
         self._reach: dict[int, tuple[list[int], list[int]]] = {}
 
     def uncovered(self) -> tuple[int, int, int]:
-        """(population, searches, signups) that no clinic covers."""
-        open_demand = [d for d, covered in zip(self.demand, self.demand_covered, strict=True) if not covered]
-        return (
-            sum(c.population for c, covered in zip(self.cities, self.city_covered, strict=True) if not covered),
-            sum(d.searches for d in open_demand),
-            sum(d.signups for d in open_demand),
-        )
+        """(population, searches, signups) not covered yet."""
+        return sum(self.population), sum(self.searches), sum(self.signups)
 
     def reach(self, index: int) -> tuple[list[int], list[int]]:
         """The cities and demand points within the radius of city ``index`` (measured once)."""
@@ -135,32 +137,30 @@ class _Coverage:
     def gain(self, index: int) -> tuple[int, int, int, int]:
         """(population, searches, signups, score) that opening in city ``index`` newly covers."""
         cities_reached, demand_reached = self.reach(index)
-        population = sum(self.cities[i].population for i in cities_reached if not self.city_covered[i])
-        searches = sum(self.demand[i].searches for i in demand_reached if not self.demand_covered[i])
-        signups = sum(self.demand[i].signups for i in demand_reached if not self.demand_covered[i])
+        population = sum(map(self.population.__getitem__, cities_reached))
+        searches = sum(map(self.searches.__getitem__, demand_reached))
+        signups = sum(map(self.signups.__getitem__, demand_reached))
         return population, searches, signups, population + SEARCH_WEIGHT * searches
 
     def cover(self, index: int) -> None:
         cities_reached, demand_reached = self.reach(index)
         for i in cities_reached:
-            self.city_covered[i] = True
+            self.population[i] = 0
         for i in demand_reached:
-            self.demand_covered[i] = True
+            self.searches[i] = self.signups[i] = 0
 
     def score_bounds(self) -> list[int]:
         """For each city, at least its score, cheaply: the uncovered population and searches in
         every grid cell its radius's box touches (both grids share one cell size)."""
         by_cell: dict[tuple[int, int], int] = defaultdict(int)
-        for grid, items, covered, weigh in (
-            (self.city_grid, self.cities, self.city_covered, lambda c: c.population),
-            (self.demand_grid, self.demand, self.demand_covered, lambda d: SEARCH_WEIGHT * d.searches),
-        ):
+        for grid, weights, weight in ((self.city_grid, self.population, 1),
+                                      (self.demand_grid, self.searches, SEARCH_WEIGHT)):
             for key, indices in grid.cells.items():
-                by_cell[key] += sum(weigh(items[i]) for i in indices if not covered[i])
+                by_cell[key] += weight * sum(map(weights.__getitem__, indices))
         bounds = []
         for city in self.cities:
             keys = self.city_grid.cells_near(city.latitude, city.longitude, self.radius_miles, by_cell)
-            bounds.append(sum(by_cell[key] for key in keys))
+            bounds.append(sum(map(by_cell.__getitem__, keys)))
         return bounds
 
 
