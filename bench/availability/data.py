@@ -205,7 +205,7 @@ def add_other_network(clinic: ClinicSet) -> tuple[list[int], list[int]]:
         clinic_ids.append(other.id)
     db.session.execute(insert(User), [
         dict(email=f"other-practitioner-{n}@example.com", full_name=f"Other Practitioner {n}",
-             password_hash=NO_PASSWORD, role=Role.PRACTITIONER, active=True, session_version=1, created_at=NOW)
+             password_hash=NO_PASSWORD, role=Role.PRACTITIONER, active=True, created_at=NOW)
         for n in range(OTHER_PRACTITIONERS)
     ])
     user_ids = db.session.scalars(select(User.id).where(User.email.like("other-practitioner-%")).order_by(User.id))

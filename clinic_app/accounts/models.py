@@ -64,8 +64,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
-    # Superseded by session_token (migration 0012) and no longer read; dropped by 0016.
-    session_version: Mapped[int] = mapped_column(default=1)
     # Part of the session id every session cookie carries (get_id): replacing it ends every
     # session of this user on every device, copied cookies included (end_sessions). Rows
     # inserted behind the model's back (bench COPY) get '', which never loads a session.
