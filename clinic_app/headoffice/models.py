@@ -151,12 +151,11 @@ class OutcomeScore(db.Model):
     __tablename__ = "outcome_scores"
     __table_args__ = (
         UniqueConstraint("scale", "source_id"),
-        # Per clinic and per patient, each patient's scores in time order with the day beside
-        # them: the first and latest score of a range come from the index alone.
-        Index("ix_outcome_scores_clinic_patient", "scale", "clinic_id", "patient_id", "taken_at", "score", "day"),
-        Index("ix_outcome_scores_patient", "scale", "patient_id", "taken_at", "score", "day"),
-        # A short range (the default 28 days) out of years of history: read by day.
+        # Each read from an index alone: a range of days of the network, of one clinic, and
+        # each patient's scores in time order (the network counts a patient once).
         Index("ix_outcome_scores_day", "scale", "day", "clinic_id", "patient_id", "taken_at", "score"),
+        Index("ix_outcome_scores_clinic_day", "scale", "clinic_id", "day", "patient_id", "taken_at", "score"),
+        Index("ix_outcome_scores_patient", "scale", "patient_id", "taken_at", "score", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -40,7 +40,7 @@ def upgrade():
     )
     with op.batch_alter_table('outcome_scores', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outcome_scores_booking_id'), ['booking_id'], unique=False)
-        batch_op.create_index('ix_outcome_scores_clinic_patient', ['scale', 'clinic_id', 'patient_id', 'taken_at', 'score', 'day'], unique=False)
+        batch_op.create_index('ix_outcome_scores_clinic_day', ['scale', 'clinic_id', 'day', 'patient_id', 'taken_at', 'score'], unique=False)
         batch_op.create_index('ix_outcome_scores_patient', ['scale', 'patient_id', 'taken_at', 'score', 'day'], unique=False)
         batch_op.create_index('ix_outcome_scores_day', ['scale', 'day', 'clinic_id', 'patient_id', 'taken_at', 'score'], unique=False)
 
@@ -81,7 +81,7 @@ def downgrade():
     with op.batch_alter_table('outcome_scores', schema=None) as batch_op:
         batch_op.drop_index('ix_outcome_scores_day')
         batch_op.drop_index('ix_outcome_scores_patient')
-        batch_op.drop_index('ix_outcome_scores_clinic_patient')
+        batch_op.drop_index('ix_outcome_scores_clinic_day')
         batch_op.drop_index(batch_op.f('ix_outcome_scores_booking_id'))
 
     op.drop_table('outcome_scores')
