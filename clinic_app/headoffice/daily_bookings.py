@@ -99,8 +99,8 @@ def _lock_row(connection, clinic_id: int, day: date) -> None:
         index_elements=[Daily.clinic_id, Daily.day], set_={"clinic_id": statement.excluded.clinic_id}))
 
 
-def rebuild(connection, clinic_id: int | None = None) -> int:
-    """Recompute every row (of one clinic, or of all) from the bookings; returns the rows."""
+def rebuild(connection, clinic_id: int | None = None) -> None:
+    """Recompute every row (of one clinic, or of all) from the bookings."""
     if connection.dialect.name == "postgresql":  # no recount may interleave with the rebuild
         connection.execute(text("LOCK TABLE daily_booking_figures IN SHARE ROW EXCLUSIVE MODE"))
     day = local_date(Booking.start_at, Clinic.timezone)
@@ -111,5 +111,4 @@ def rebuild(connection, clinic_id: int | None = None) -> int:
         counted = counted.where(Booking.clinic_id == clinic_id)
         cleared = cleared.where(Daily.clinic_id == clinic_id)
     connection.execute(cleared)
-    result = connection.execute(insert(Daily).from_select(["clinic_id", "day", *FIGURES], counted))
-    return result.rowcount
+    connection.execute(insert(Daily).from_select(["clinic_id", "day", *FIGURES], counted))

@@ -48,9 +48,9 @@ def score_rows(scale: str):
             .where(score.is_not(None)))
 
 
-def refile(connection, scale: str, *, source_ids=None, booking_ids=None, clinic_id=None) -> int:
+def refile(connection, scale: str, *, source_ids=None, booking_ids=None, clinic_id=None) -> None:
     """Delete and select again the rows of these notes or questionnaires, these visits, this
-    clinic, or (no argument) every row of the scale. Returns the rows written."""
+    clinic, or (no argument) every row of the scale."""
     source = SCALES[scale]
     cleared = delete(OutcomeScore).where(OutcomeScore.scale == scale)
     rows = score_rows(scale)
@@ -61,11 +61,12 @@ def refile(connection, scale: str, *, source_ids=None, booking_ids=None, clinic_
     if clinic_id is not None:
         cleared, rows = cleared.where(OutcomeScore.clinic_id == clinic_id), rows.where(Booking.clinic_id == clinic_id)
     connection.execute(cleared)
-    return connection.execute(insert(OutcomeScore).from_select(COLUMNS, rows)).rowcount
+    connection.execute(insert(OutcomeScore).from_select(COLUMNS, rows))
 
 
-def rebuild(connection) -> int:
-    return sum(refile(connection, scale) for scale in SCALES)
+def rebuild(connection) -> None:
+    for scale in SCALES:
+        refile(connection, scale)
 
 
 @event.listens_for(Session, "after_flush")
