@@ -24,6 +24,7 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    register_derived_tables(app)
     register_template_helpers(app)
     register_security_headers(app)
     return app
@@ -119,7 +120,7 @@ def register_commands(app: Flask) -> None:
     from clinic_app.accounts.cli import users
     from clinic_app.audit.cli import audit
     from clinic_app.demo.cli import seed_demo
-    from clinic_app.headoffice.cli import reports  # also keeps the reports' derived tables current
+    from clinic_app.headoffice.cli import reports
     from clinic_app.notifications.cli import notifications, outbox
 
     for command in (users, audit, seed_demo, notifications, outbox, reports):
@@ -128,6 +129,14 @@ def register_commands(app: Flask) -> None:
 
     for command in (backup, restore):
         app.cli.add_command(command)
+
+
+def register_derived_tables(app: Flask) -> None:
+    """Network reporting's derived tables are recomputed on every flush that changes their
+    records (clinic_app/headoffice/derived_tables.py)."""
+    from clinic_app.headoffice.derived_tables import keep_derived_tables_current
+
+    keep_derived_tables_current()
 
 
 def register_security_headers(app: Flask) -> None:

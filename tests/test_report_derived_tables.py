@@ -29,6 +29,7 @@ from clinic_app.scheduling.booking import cancel_booking, reschedule_booking
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.visits import mark_visit
 from clinic_app.treatments.charts import record_odi
+from clinic_app.treatments.models import TreatmentNote
 from clinic_app.treatments.notes import NoteDetails, note_for_visit, save_draft
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_booking, make_clinic, make_practitioner, make_service, make_user
@@ -190,3 +191,51 @@ def _a_transaction_waits_on_a_lock(engine, seconds: float = 10) -> bool:
             connection.rollback()
             time.sleep(0.05)
     return False
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only: SQLite lets one transaction write at a time")
+def test_a_note_saved_while_its_visit_moves_is_filed_once_with_both_changes(app, clinic_setup):
+    clinic, service, first, _ = clinic_setup
+    visit = make_booking(clinic, service, first, now=utcnow())
+    staff = Actor(make_user("practitioner", clinics=[clinic]))
+    save_draft(staff, note_for_visit(staff, visit, utcnow()), NoteDetails(pain_before=7), utcnow())
+    db.session.commit()
+    engine, note_saved, release_note, failures = db.engine, threading.Event(), threading.Event(), []
+
+    def save_pain() -> None:
+        try:
+            with app.app_context(), Session(engine) as session:
+                session.scalar(select(TreatmentNote)).pain_before = 4
+                session.flush()  # the score's row is refiled, and held, by this transaction
+                note_saved.set()
+                release_note.wait(10)
+                session.commit()
+        except Exception as error:  # noqa: BLE001 - the assertion below reports it
+            failures.append(error)
+
+    def move_visit() -> None:
+        try:
+            with app.app_context(), Session(engine) as session:
+                booking = session.get(Booking, visit.id)
+                later = booking.start_at + timedelta(hours=1)
+                booking.start_at, booking.end_at, booking.blocked_until = later, later + timedelta(minutes=30), \
+                    later + timedelta(minutes=30)
+                session.commit()
+        except Exception as error:  # noqa: BLE001
+            failures.append(error)
+
+    saver = threading.Thread(target=save_pain)
+    saver.start()
+    assert note_saved.wait(10)
+    mover = threading.Thread(target=move_visit)
+    mover.start()
+    assert _a_transaction_waits_on_a_lock(engine), "the move never waited for the note"
+    release_note.set()
+    saver.join(10)
+    mover.join(10)
+
+    assert failures == []
+    db.session.expire_all()
+    assert kept_scores() == rebuilt_scores()
+    assert {(row[0], row[5], row[6]) for row in kept_scores()} == {
+        ("nprs", db.session.get(Booking, visit.id).start_at, 4)}

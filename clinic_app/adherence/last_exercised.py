@@ -13,7 +13,7 @@ bypass this: ``flask reports rebuild`` recomputes every programme's day.
 
 from __future__ import annotations
 
-from sqlalchemy import event, exists, func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
@@ -30,8 +30,7 @@ def last_exercised_day():
     )
 
 
-@event.listens_for(Session, "after_flush")
-def _refresh_touched_programmes(session: Session, flush_context) -> None:
+def refresh_after_flush(session: Session, flush_context) -> None:
     written = [obj for obj in (*session.new, *session.dirty, *session.deleted)
                if isinstance(obj, ExerciseCheckIn | CheckInExercise)]
     if not written:
@@ -53,6 +52,9 @@ def refresh(connection, programme_ids: set[int] | None = None) -> int:
             return 0
         chosen = Programme.id.in_(programme_ids)
         if connection.dialect.name == "postgresql":
-            connection.execute(select(Programme.id).where(chosen).order_by(Programme.id).with_for_update())
+            # FOR NO KEY UPDATE: FOR UPDATE would conflict with the KEY SHARE lock a check-in's
+            # insert takes on its programme, and two check-ins of one programme would deadlock.
+            connection.execute(select(Programme.id).where(chosen).order_by(Programme.id)
+                               .with_for_update(key_share=True))
         statement = statement.where(chosen)
     return connection.execute(statement).rowcount

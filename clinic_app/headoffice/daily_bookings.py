@@ -24,7 +24,7 @@ from dataclasses import fields
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, insert, inspect, select, text, update
+from sqlalchemy import delete, insert, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -45,8 +45,7 @@ from clinic_app.scheduling.models import Booking
 FIGURES = [figure.name for figure in fields(BookingFigures)]
 
 
-@event.listens_for(Session, "after_flush")
-def _recount_touched_days(session: Session, flush_context) -> None:
+def recount_after_flush(session: Session, flush_context) -> None:
     """Runs inside every flush: the session still lists what it wrote, with each attribute's
     value from before the flush."""
     bookings = [obj for obj in (*session.new, *session.dirty, *session.deleted) if isinstance(obj, Booking)]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, event, func, insert, select, text, true
+from sqlalchemy import delete, func, insert, select, text, true
 from sqlalchemy.orm import Session
 
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
@@ -31,8 +31,7 @@ from clinic_app.headoffice.reporting_adherence import FIGURES, category_counts, 
 LOCK_SPACE = 7340
 
 
-@event.listens_for(Session, "after_flush")
-def _recount_touched_days(session: Session, flush_context) -> None:
+def recount_after_flush(session: Session, flush_context) -> None:
     written = [obj for obj in (*session.new, *session.dirty, *session.deleted)
                if isinstance(obj, ExerciseCheckIn | CheckInExercise)]
     if not written:
@@ -66,8 +65,8 @@ def recount(connection, days: set[date]) -> None:
     _refill(connection, days, check_ins, check_ins.c.on_date.in_(days))
 
 
-def rebuild(connection) -> int:
-    """Recompute every row of both tables from the check-ins; returns the rows written."""
+def rebuild(connection) -> None:
+    """Recompute every row of both tables from the check-ins."""
     if connection.dialect.name == "postgresql":  # no recount may interleave with the rebuild
         connection.execute(text("LOCK TABLE daily_exercise_effects, daily_category_effects "
                                 "IN SHARE ROW EXCLUSIVE MODE"))
@@ -75,16 +74,14 @@ def rebuild(connection) -> int:
     connection.execute(delete(DailyExerciseEffect))
     connection.execute(delete(DailyCategoryEffect))
     if first is None:
-        return 0
-    return _refill(connection, None, check_ins_with_change(ReportRange(first, last)), true())
+        return
+    _refill(connection, None, check_ins_with_change(ReportRange(first, last)), true())
 
 
-def _refill(connection, days: list[date] | None, check_ins, counted) -> int:
-    written = 0
+def _refill(connection, days: list[date] | None, check_ins, counted) -> None:
     for table, key, counts in ((DailyExerciseEffect, "exercise_id", exercise_counts),
                                (DailyCategoryEffect, "category", category_counts)):
         if days is not None:
             connection.execute(delete(table).where(table.day.in_(days)))
         rows = counts(check_ins, counted, per_day=True)
-        written += connection.execute(insert(table).from_select([key, "day", *FIGURES], rows)).rowcount
-    return written
+        connection.execute(insert(table).from_select([key, "day", *FIGURES], rows))

@@ -14,7 +14,9 @@ refiled. ``flask reports rebuild`` recomputes the table after a bulk import.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, event, insert, inspect, literal, select
+from sqlalchemy import delete, inspect, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from clinic_app.clinics.models import Clinic
@@ -61,7 +63,13 @@ def refile(connection, scale: str, *, source_ids=None, booking_ids=None, clinic_
     if clinic_id is not None:
         cleared, rows = cleared.where(OutcomeScore.clinic_id == clinic_id), rows.where(Booking.clinic_id == clinic_id)
     connection.execute(cleared)
-    connection.execute(insert(OutcomeScore).from_select(COLUMNS, rows))
+    # An upsert, not a plain insert: a transaction refiling the same score at the same time (a
+    # note saved while its visit is moved) may have inserted it since this one's delete.
+    insert_for = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert_for(OutcomeScore).from_select(COLUMNS, rows)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[OutcomeScore.scale, OutcomeScore.source_id],
+        set_={name: statement.excluded[name] for name in COLUMNS[2:]}))
 
 
 def rebuild(connection) -> None:
@@ -69,12 +77,12 @@ def rebuild(connection) -> None:
         refile(connection, scale)
 
 
-@event.listens_for(Session, "after_flush")
-def _refile_touched_scores(session: Session, flush_context) -> None:
+def refile_after_flush(session: Session, flush_context) -> None:
     """Runs inside every flush, while the session still lists what it wrote."""
     written = [*session.new, *session.dirty, *session.deleted]
     sources = {scale: {obj.id for obj in written if isinstance(obj, model)} for scale, model in SCALES.items()}
     visits = {obj.id for obj in session.dirty if isinstance(obj, Booking) and _refiled(obj, VISIT_FIELDS)}
+    visits |= {obj.id for obj in session.deleted if isinstance(obj, Booking)}
     clinics = {obj.id for obj in session.dirty if isinstance(obj, Clinic) and _refiled(obj, ("timezone",))}
     if not (any(sources.values()) or visits or clinics):
         return

@@ -137,7 +137,9 @@ class BookingFigures:
 
 
 def late_cancel_seconds() -> int:
-    """Late means inside the window in which online changes are refused (CHANGE_NOTICE_HOURS)."""
+    """Late means inside the window in which online changes are refused (CHANGE_NOTICE_HOURS).
+    The per-day figures keep the count under the setting they were written with: after
+    changing it, `flask reports rebuild` counts the past under the new one."""
     return current_app.config["CHANGE_NOTICE_HOURS"] * 3600
 
 
