@@ -64,6 +64,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
+    # Unused since session_token (0012). Dropped in the release after: during a rolling deploy
+    # the previous release's workers still read and write it (expand, then contract).
+    session_version: Mapped[int] = mapped_column(default=1)
     # Part of the session id every session cookie carries (get_id): replacing it ends every
     # session of this user on every device, copied cookies included (end_sessions). Rows
     # inserted behind the model's back (bench COPY) get '', which never loads a session.
