@@ -206,6 +206,7 @@ def test_every_route_is_in_the_access_table(app):
         "/book/waitlist",
         "/book/waitlist/joined",
         "/book/waitlist/leave/{}",
+        "/book/waitlist/confirm/{}",  # by signed link, public like leaving: tests/test_waitlist.py
     }
     # a practitioner's team pages and the POST-only team changes: tests/test_practice_team.py
     tested_elsewhere |= {

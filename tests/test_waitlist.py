@@ -1,5 +1,6 @@
-"""The waitlist: a patient for whom no time suits asks to hear of an earlier one; a cancellation
-(or a move) e-mails everyone waiting a link to that time, and the first to book gets it."""
+"""The waitlist: a patient for whom no time suits asks to hear of an earlier one and confirms by
+the link e-mailed to them; a cancellation (or a move) e-mails everyone waiting a link to that
+time, and the first to book gets it. Booking the service at the clinic ends the wait."""
 
 import html
 import re
@@ -23,7 +24,7 @@ from clinic_app.scheduling.booking import (
 )
 from clinic_app.scheduling.models import Booking
 from clinic_app.waitlist.models import WaitlistEntry
-from clinic_app.waitlist.service import WaitlistRequest, join_waitlist
+from clinic_app.waitlist.service import WaitlistRequest, confirm_entry, join_waitlist
 from tests.factories import make_chelsea_clinic, make_follow_up_service, make_jordan_reyes, make_service, make_user
 
 NOW = datetime(2026, 11, 23, 14, tzinfo=UTC)  # Monday 9 AM in New York
@@ -63,10 +64,26 @@ def book(clinic, start: datetime, email: str = "owner@example.com", now: datetim
     return booking, token
 
 
-def wait(clinic, service, email: str, before: date | None = None, now: datetime = NOW) -> WaitlistEntry:
+def wait(clinic, service, email: str, before: date | None = None, now: datetime = NOW,
+         confirmed: bool = True) -> WaitlistEntry:
+    """Join, and (unless ``confirmed=False``) confirm as the address's owner would."""
     entry = join_waitlist(WaitlistRequest(clinic, service, email, before=before), now)
+    if confirmed:
+        confirm_entry(entry, now)
     db.session.commit()
     return entry
+
+
+def cancel_a_visit(clinic, start: datetime | None = None) -> None:
+    """Someone else books a time and cancels it: the time comes free."""
+    booking, _ = book(clinic, start or new_york(24, 10))
+    cancel_booking(booking, by="patient", reason="", now=NOW)
+    db.session.commit()
+
+
+def e_mails_to(address: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == address).order_by(OutboxMessage.id)))
 
 
 def join_form(**overrides) -> dict:
@@ -119,18 +136,24 @@ def test_nothing_suits_the_patient_joins_the_waitlist_and_gets_a_confirmation(
     response = client.submit(JOIN_URL, join_form())
     assert response.status_code == 302
     joined = text(client.get(response.headers["Location"]))
-    assert "You are on the waitlist" in joined and "Follow-up treatment at Back Solution Chelsea" in joined
+    assert "Check your e-mail to confirm" in joined and "Follow-up treatment at Back Solution Chelsea" in joined
 
     entry = db.session.scalar(select(WaitlistEntry))
     assert (entry.email, entry.name, entry.consented_at) == ("wait1@example.com", "Wendy", NOW)
     assert entry.expires_at == NOW + timedelta(days=30)
+    assert entry.confirmed_at is None  # not waiting for offers until the address's owner says so
     assert deliver_pending() >= 1  # what the notification worker does
     (message,) = smtp_server.wait_for(1)
-    assert message["To"] == "wait1@example.com"
+    assert message["To"] == "wait1@example.com" and "Confirm the waitlist" in message["Subject"]
     body = plain(message)
     assert "Follow-up treatment at Back Solution Chelsea" in body
     assert "until Wednesday 23 December 2026" in body
     assert "/book/waitlist/leave/" in body
+
+    confirmed = client.get(link(body, "/book/waitlist/confirm/"))
+    assert confirmed.status_code == 200 and confirmed.headers["Referrer-Policy"] == "no-referrer"
+    assert "Your place on the waitlist is confirmed" in text(confirmed)
+    assert db.session.scalar(select(WaitlistEntry.confirmed_at)) == NOW
 
 
 def test_joining_again_keeps_one_entry_with_the_new_date(client, practitioner):
@@ -140,6 +163,52 @@ def test_joining_again_keeps_one_entry_with_the_new_date(client, practitioner):
     assert count(WaitlistEntry) == 1 and entry.before_date == date(2026, 12, 1)
     # The entry stops waiting when 1 December begins in New York.
     assert entry.expires_at == new_york(30, 0) + timedelta(days=1)
+
+
+def test_joining_again_while_unconfirmed_sends_the_confirmation_again_at_most_once_a_day(
+    clinic, service, practitioner
+):
+    wait(clinic, service, "wait1@example.com", confirmed=False)
+    wait(clinic, service, "wait1@example.com", confirmed=False, now=NOW + timedelta(hours=1))
+    assert len(e_mails_to("wait1@example.com")) == 1
+    wait(clinic, service, "wait1@example.com", confirmed=False, now=NOW + timedelta(days=1))
+    again = e_mails_to("wait1@example.com")
+    assert len(again) == 2 and "/book/waitlist/confirm/" in again[-1].body_text
+    assert db.session.scalar(select(WaitlistEntry.confirmed_at)) is None
+
+
+def test_joining_again_after_leaving_must_be_confirmed_again(clinic, service, practitioner):
+    entry = wait(clinic, service, "wait1@example.com")
+    entry.left_at = NOW
+    db.session.commit()
+    wait(clinic, service, "wait1@example.com", confirmed=False, now=NOW + timedelta(days=1))
+    assert db.session.scalar(select(WaitlistEntry.confirmed_at)) is None
+    cancel_a_visit(clinic)
+    assert offers() == []
+
+
+@pytest.mark.parametrize(
+    ("email", "verified", "confirmed_at_once"),
+    [
+        ("signed.in@example.com", True, True),  # the account's own, verified address
+        ("signed.in@example.com", False, False),  # its address, never verified
+        ("someone.else@example.com", True, False),  # another address
+    ],
+)
+def test_a_signed_in_patient_with_their_own_verified_address_is_confirmed_at_once(
+    client, practitioner, email, verified, confirmed_at_once
+):
+    patient = make_user("patient", email="signed.in@example.com")
+    patient.email_verified_at = NOW - timedelta(days=3) if verified else None
+    db.session.commit()
+    client.login(patient.email)
+    response = client.submit(JOIN_URL, join_form(email=email))
+    joined = text(client.get(response.headers["Location"]))
+    entry = db.session.scalar(select(WaitlistEntry))
+    assert (entry.confirmed_at == NOW) is confirmed_at_once
+    assert ("Check your e-mail to confirm" in joined) is not confirmed_at_once
+    (message,) = e_mails_to(email)
+    assert ("/book/waitlist/confirm/" in message.body_text) is not confirmed_at_once
 
 
 def test_a_signed_in_patient_finds_their_e_mail_filled_in(client, practitioner):
@@ -278,6 +347,95 @@ def test_other_clinics_and_services_waiting_lists_hear_nothing(clinic, service, 
     cancel_booking(booking, by="patient", reason="", now=NOW)
     db.session.commit()
     assert offers() == []
+
+
+# --- confirming -------------------------------------------------------------------------------
+
+
+def test_an_unconfirmed_entry_gets_no_offer_until_its_owner_confirms(client, clinic, service, practitioner):
+    wait(clinic, service, "wait1@example.com", confirmed=False)
+    cancel_a_visit(clinic, new_york(24, 10))
+    assert offers() == []
+
+    (confirmation,) = e_mails_to("wait1@example.com")
+    assert client.get(link(confirmation.body_text, "/book/waitlist/confirm/")).status_code == 200
+    cancel_a_visit(clinic, new_york(24, 11))
+    (offer,) = offers("wait1@example.com")
+    assert "11:00 AM" in offer.subject
+
+
+def test_the_confirmation_link_works_again_and_says_the_same(client, monkeypatch, clinic, service, practitioner):
+    wait(clinic, service, "wait1@example.com", confirmed=False)
+    (confirmation,) = e_mails_to("wait1@example.com")
+    confirm_url = link(confirmation.body_text, "/book/waitlist/confirm/")
+    first = client.get(confirm_url)
+    monkeypatch.setattr("clinic_app.clock.utcnow", lambda: NOW + timedelta(hours=2))
+    second = client.get(confirm_url)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert "Your place on the waitlist is confirmed" in text(second)
+    assert db.session.scalar(select(WaitlistEntry.confirmed_at)) == NOW  # the first click counts
+
+
+def test_the_confirmation_link_does_not_put_back_someone_who_left(client, clinic, service, practitioner):
+    wait(clinic, service, "wait1@example.com", confirmed=False)
+    (confirmation,) = e_mails_to("wait1@example.com")
+    assert client.submit(link(confirmation.body_text, "/book/waitlist/leave/"), {}).status_code == 200
+    page = client.get(link(confirmation.body_text, "/book/waitlist/confirm/"))
+    assert page.status_code == 200 and "You are not on the waitlist" in text(page)
+    assert db.session.scalar(select(WaitlistEntry.confirmed_at)) is None
+
+
+@pytest.mark.parametrize(
+    ("token", "why"),
+    [
+        ("not-a-real-token", "garbled"),
+        ("LEAVE", "a leave link's token is not a confirmation"),
+        ("CUT", "the link copied only in part"),
+    ],
+)
+def test_a_bad_confirmation_link_gets_a_plain_not_found_page(client, clinic, service, practitioner, token, why):
+    wait(clinic, service, "wait1@example.com", confirmed=False)
+    (confirmation,) = e_mails_to("wait1@example.com")
+    real = link(confirmation.body_text, "/book/waitlist/confirm/").rsplit("/", 1)[-1]
+    token = {"LEAVE": link(confirmation.body_text, "/book/waitlist/leave/").rsplit("/", 1)[-1],
+             "CUT": real[:-4]}.get(token, token)
+    page = client.get(f"/book/waitlist/confirm/{token}")
+    assert page.status_code == 404, why
+    assert "This confirmation link does not work" in text(page)
+    assert db.session.scalar(select(WaitlistEntry.confirmed_at)) is None
+
+
+def test_an_expired_confirmation_link_says_so_and_confirms_nothing(app, client, clinic, service, practitioner):
+    wait(clinic, service, "wait1@example.com", confirmed=False)
+    (confirmation,) = e_mails_to("wait1@example.com")
+    app.config["EMAIL_VERIFICATION_MAX_AGE_HOURS"] = -1  # every link is older than that
+    page = client.get(link(confirmation.body_text, "/book/waitlist/confirm/"))
+    assert page.status_code == 410 and "This confirmation link has expired" in text(page)
+    assert db.session.scalar(select(WaitlistEntry.confirmed_at)) is None
+
+
+# --- booking ends the wait ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["online", "staff"])
+def test_booking_the_service_at_the_clinic_ends_the_wait_and_no_offer_follows(
+    clinic, service, practitioner, source
+):
+    entry = wait(clinic, service, "wait1@example.com")
+    details = PatientDetails("Wai", "Ter", "Wait1@Example.com", "555-0199", date(1980, 1, 1))
+    book_appointment(BookingRequest(clinic.id, "follow-up", new_york(25, 10), details,
+                                    online=source == "online", source=source), NOW)
+    db.session.commit()
+    assert db.session.get(WaitlistEntry, entry.id).left_at == NOW
+    cancel_a_visit(clinic, new_york(24, 10))
+    assert offers() == []
+
+
+def test_booking_another_service_keeps_the_wait(clinic, service, practitioner):
+    massage = make_service(clinics=[clinic], slug="massage", name="Massage")
+    entry = wait(clinic, massage, "wait1@example.com")
+    book(clinic, new_york(25, 10), email="wait1@example.com")
+    assert db.session.get(WaitlistEntry, entry.id).left_at is None
 
 
 # --- leaving ---------------------------------------------------------------------------------

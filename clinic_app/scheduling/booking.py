@@ -26,7 +26,7 @@ from clinic_app.scheduling.availability import booking_policy, free_slots, staff
 from clinic_app.scheduling.models import Booking, BookingStatus, Service
 from clinic_app.scheduling.notifications import queue_booking_message
 from clinic_app.scheduling.rules import Slot
-from clinic_app.waitlist.service import offer_freed_time
+from clinic_app.waitlist.service import end_waiting_on_booking, offer_freed_time
 
 
 class SlotUnavailable(Conflict):
@@ -73,6 +73,7 @@ def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, s
         manage_token_hash=hash_token(token), created_by_id=request.created_by_id,
     )
     _insert_or_conflict(booking, clinic, service, now, request.online)
+    end_waiting_on_booking(patient.email, clinic.id, service.id, now)
     queue_booking_message(booking, "confirmation", token)
     return booking, token
 

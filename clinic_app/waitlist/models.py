@@ -15,7 +15,8 @@ from clinic_app.scheduling.models import Service
 
 class WaitlistEntry(db.Model):
     """ "Tell me if an earlier time comes free": one row per e-mail, clinic and service.
-    Joining again renews the row. It is waiting while not left and not expired.
+    Joining again renews the row. It is waiting while confirmed (the address's owner followed
+    the link we e-mailed it: nobody can sign someone else up), not left and not expired.
 
     The leave link's token is never stored: it is derived from ``token_salt`` with the
     SECRET_KEY (so every e-mail can carry the same link), and only its hash is kept for lookup.
@@ -43,6 +44,9 @@ class WaitlistEntry(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     token_salt: Mapped[str] = mapped_column(String(32))
     leave_token_hash: Mapped[str] = mapped_column(String(64))
+    # None until the address's owner confirms; no offer goes to an unconfirmed entry.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the leave link, or when the person books this service at this clinic.
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

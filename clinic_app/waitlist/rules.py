@@ -23,6 +23,7 @@ def expiry(now: datetime, before: date | None, zone: ZoneInfo, days: int) -> dat
 
 
 def is_waiting(left_at: datetime | None, expires_at: datetime, now: datetime) -> bool:
+    """On the list: not left and not expired. Offers also need the entry confirmed."""
     return left_at is None and expires_at > now
 
 

@@ -1,4 +1,8 @@
-"""Join and leave the waitlist, and offer a freed time to those waiting. Flush, never commit."""
+"""Join, confirm and leave the waitlist, and offer a freed time to those waiting. Flush, never commit.
+
+Double opt-in: joining names an address, but only its owner, by following the link e-mailed to
+it, confirms the entry; offers go to confirmed entries only. Booking the service at the clinic
+ends the entry."""
 
 from __future__ import annotations
 
@@ -13,7 +17,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from clinic_app.accounts.models import User
 from clinic_app.accounts.rules import normalise_email
+from clinic_app.accounts.signed_links import LinkProblem, read_token, sign_token
 from clinic_app.clinics.models import Clinic
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
@@ -33,11 +39,17 @@ class WaitlistRequest:
     email: str
     name: str = ""
     before: date | None = None
+    account: User | None = None  # who is signed in, if anyone
+
+
+CONFIRM_SALT = "waitlist-confirm"
 
 
 def join_waitlist(request: WaitlistRequest, now: datetime) -> WaitlistEntry:
-    """Wait for an earlier time at this clinic for this service. Joining again is not an
-    error: it renews the one entry (consent, "before" date, expiry) and confirms again."""
+    """Wait for an earlier time at this clinic for this service, once the address's owner
+    confirms. Joining again is not an error: it renews the one entry (consent, "before" date,
+    expiry) and e-mails again (the confirmation link while unconfirmed). An entry that had
+    left or expired is joined afresh and must be confirmed afresh."""
     zone = ZoneInfo(request.clinic.timezone)
     problem = before_date_problem(request.before, now.astimezone(zone).date())
     if problem:
@@ -45,8 +57,12 @@ def join_waitlist(request: WaitlistRequest, now: datetime) -> WaitlistEntry:
     terms = {"name": request.name.strip()[:120], "before_date": request.before, "consented_at": now,
              "expires_at": expiry(now, request.before, zone, current_app.config["WAITLIST_DAYS"]), "left_at": None}
     entry = _entry_for(request) or _new_entry(request, terms)
+    if not waiting(entry, now):
+        entry.confirmed_at = None
     for name, value in terms.items():
         setattr(entry, name, value)
+    if entry.confirmed_at is None and _account_owns_address(request):
+        entry.confirmed_at = now
     db.session.flush()
     _queue_confirmation(entry, now)
     return entry
@@ -54,6 +70,39 @@ def join_waitlist(request: WaitlistRequest, now: datetime) -> WaitlistEntry:
 
 def entry_for_token(token: str) -> WaitlistEntry | None:
     return db.session.scalar(select(WaitlistEntry).where(WaitlistEntry.leave_token_hash == _hash(token[:100])))
+
+
+def entry_for_confirm_token(token: str) -> WaitlistEntry | LinkProblem:
+    """The entry a confirmation link names, or why the link cannot be used. It works as long
+    as a link confirming an account's address does (the same purpose: proving the inbox)."""
+    max_age = current_app.config["EMAIL_VERIFICATION_MAX_AGE_HOURS"] * 3600
+    claims = read_token(CONFIRM_SALT, token[:500], max_age)
+    if isinstance(claims, LinkProblem):
+        return claims
+    entry_id = claims.get("w")
+    entry = db.session.get(WaitlistEntry, entry_id) if isinstance(entry_id, int) else None
+    if entry is None or entry.email != claims.get("e"):
+        return LinkProblem.INVALID
+    return entry
+
+
+def confirm_entry(entry: WaitlistEntry, now: datetime) -> None:
+    """Confirm a waiting entry (once: the first time counts). A late click on an entry that
+    has left or expired does not put it back: only joining again does."""
+    if entry.confirmed_at is None and waiting(entry, now):
+        entry.confirmed_at = now
+    db.session.flush()
+
+
+def end_waiting_on_booking(email: str, clinic_id: int, service_id: int, now: datetime) -> None:
+    """Whoever books a service at a clinic has a time: their entry for it ends, so no more
+    offers come. (An entry made after the booking stays: it asks for a still earlier time.)"""
+    entry = db.session.scalar(select(WaitlistEntry).where(
+        WaitlistEntry.email == normalise_email(email), WaitlistEntry.clinic_id == clinic_id,
+        WaitlistEntry.service_id == service_id, WaitlistEntry.left_at.is_(None),
+    ))
+    if entry is not None:
+        leave_waitlist(entry, now)
 
 
 def leave_waitlist(entry: WaitlistEntry, now: datetime) -> None:
@@ -90,6 +139,19 @@ def leave_url(entry: WaitlistEntry) -> str:
     return public_url("waitlist.leave", token=_leave_token(entry))
 
 
+def confirm_url(entry: WaitlistEntry) -> str:
+    return public_url("waitlist.confirm", token=sign_token(CONFIRM_SALT, {"w": entry.id, "e": entry.email}))
+
+
+def _account_owns_address(request: WaitlistRequest) -> bool:
+    """Confirmed at once when the person joining is signed in to an account whose address is
+    this one and already verified: the verification link proved they read its inbox, and the
+    session proves they are that account holder, so a second link would prove nothing new."""
+    account = request.account
+    return (account is not None and account.email_verified
+            and account.email == normalise_email(request.email))
+
+
 def _entry_for(request: WaitlistRequest) -> WaitlistEntry | None:
     return db.session.scalar(select(WaitlistEntry).where(
         WaitlistEntry.email == normalise_email(request.email),
@@ -116,7 +178,8 @@ def _waiting_entries(clinic_id: int, service_id: int, now: datetime) -> list[Wai
     return list(db.session.scalars(
         select(WaitlistEntry)
         .where(WaitlistEntry.clinic_id == clinic_id, WaitlistEntry.service_id == service_id,
-               WaitlistEntry.left_at.is_(None), WaitlistEntry.expires_at > now)
+               WaitlistEntry.confirmed_at.is_not(None), WaitlistEntry.left_at.is_(None),
+               WaitlistEntry.expires_at > now)
         .order_by(WaitlistEntry.consented_at, WaitlistEntry.id)
     ))
 
@@ -130,10 +193,14 @@ def _bookable(booking: Booking, start: datetime, practitioner_id: int, now: date
 
 
 def _queue_confirmation(entry: WaitlistEntry, now: datetime) -> None:
-    # At most one confirmation a day: joining again and again cannot flood an inbox.
+    """While unconfirmed, the e-mail asks the address's owner to confirm; once confirmed, it
+    says they are on the list."""
+    unconfirmed = entry.confirmed_at is None
+    subject = ("Confirm the waitlist" if unconfirmed else "You are on the waitlist") + f" at {entry.clinic.name}"
+    # At most one a day: joining again and again cannot flood an inbox.
     queue_email(
         entry.email,
-        f"You are on the waitlist at {entry.clinic.name}",
+        subject,
         "emails/waitlist_joined.txt",
         html_template="emails/waitlist_joined.html",
         idempotency_key=f"waitlist:{entry.id}:joined:{now.date().isoformat()}",
@@ -142,6 +209,7 @@ def _queue_confirmation(entry: WaitlistEntry, now: datetime) -> None:
         service=entry.service,
         last_day=last_waiting_day(entry.expires_at, ZoneInfo(entry.clinic.timezone)),
         leave_url=leave_url(entry),
+        confirm_url=confirm_url(entry) if unconfirmed else None,
     )
 
 
