@@ -1,9 +1,10 @@
 """Reminder e-mails, queued by the notification worker on every pass (``flask notifications
 send``), so nothing else needs scheduling.
 
-A reminder cannot carry the manage link: the link's token is stored only as a hash, and a
-new token would break the link in the confirmation. The reminder names the confirmation
-e-mail for online changes while they are still allowed, else the clinic's phone number.
+A reminder cannot repeat the confirmation's manage link (its token is stored only as a hash,
+and a new token would break that link), so it carries a signed link to the same page, which
+works until the visit starts or changes (manage_links.py). It also gives the clinic's phone
+number, the only way to change a visit once online changes have closed.
 Flush, never commit: the caller commits.
 """
 
@@ -19,6 +20,7 @@ from clinic_app.extensions import db
 from clinic_app.notifications.due_now import queue_due_now
 from clinic_app.notifications.models import OutboxMessage
 from clinic_app.patients.models import Patient
+from clinic_app.scheduling.manage_links import sign_manage_link
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.notifications import booking_message_key, queue_booking_message
 
@@ -89,7 +91,7 @@ def _queue_reminder(booking: Booking, now: datetime) -> int:
     notice_hours = current_app.config["CHANGE_NOTICE_HOURS"]
     change_online = booking.start_at - now > timedelta(hours=notice_hours)
     return queue_due_now(
-        lambda: queue_booking_message(booking, "reminder", change_online=change_online,
+        lambda: queue_booking_message(booking, "reminder", sign_manage_link(booking), change_online=change_online,
                                       change_notice_hours=notice_hours),
         now,
     )
