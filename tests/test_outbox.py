@@ -8,7 +8,7 @@ from sqlalchemy import select
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
 from clinic_app.notifications.models import OutboxMessage
-from clinic_app.notifications.service import MAX_ATTEMPTS, deliver_pending, queue_email
+from clinic_app.notifications.service import MAX_ATTEMPTS, EmailDraft, deliver_pending, queue_email, queue_emails
 from tests.conftest import Mailbox, _free_port
 
 
@@ -66,3 +66,23 @@ def test_a_rolled_back_change_sends_nothing(app, smtp_server):
     queue_email("ghost@example.com", "Hello", "emails/password_reset.txt", user=None, reset_url="x", minutes=1)
     db.session.rollback()
     assert deliver_pending() == 0
+
+
+def test_queueing_many_at_once_sends_each_key_once_and_skips_keys_already_queued(app, smtp_server):
+    queue_email("first@example.com", "Hello", "emails/password_reset.txt", idempotency_key="hello:1",
+                user=None, reset_url="x", minutes=1)
+    context = {"user": None, "reset_url": "https://example.com/reset", "minutes": 1}
+    drafts = [EmailDraft(f"{n}@example.com", "Hello", f"hello:{n}", context) for n in (1, 2, 3, 3)]
+    assert queue_emails("emails/password_reset.txt", drafts) == 2
+    db.session.commit()
+    assert queue_emails("emails/password_reset.txt", drafts) == 0  # the worker ran twice
+    assert deliver_pending() == 3
+    mail = smtp_server.wait_for(3)
+    assert sorted(m["To"] for m in mail) == ["2@example.com", "3@example.com", "first@example.com"]
+    assert "https://example.com/reset" in mail[-1].get_payload(decode=True).decode()
+
+
+def test_the_worker_sends_no_more_than_the_configured_number_a_pass(app, smtp_server):
+    app.config["MAIL_SEND_PER_PASS"] = 2
+    _queue("a@example.com", "b@example.com", "c@example.com")
+    assert [deliver_pending(), deliver_pending()] == [2, 1]

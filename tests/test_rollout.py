@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from clinic_app.accounts.models import CLINIC_ROLES, Role
 from clinic_app.clinics.models import Clinic
@@ -18,6 +18,7 @@ from clinic_app.demand.service import sign_up_for_opening_alert, unsubscribe
 from clinic_app.errors import Conflict
 from clinic_app.extensions import db
 from clinic_app.headoffice import rollout_service
+from clinic_app.headoffice.announcements import BATCH_SIZE, unwritten_announcements
 from clinic_app.headoffice.models import ClinicRollout, OpeningAnnouncement, RolloutMilestone, RolloutStage
 from clinic_app.headoffice.opening import announce_opening, open_clinic
 from clinic_app.headoffice.rollout_rules import OpeningReadiness, is_late, missing_for_opening, next_stage
@@ -435,6 +436,37 @@ def test_someone_who_unsubscribes_after_the_opening_but_before_the_email_is_writ
     db.session.commit()
     send_due(NOW)
     assert [m.recipient for m in opening_emails()] == ["stays@example.com"]
+
+
+
+def test_someone_who_unsubscribed_before_the_email_and_signs_up_again_hears_of_the_next_opening(app):
+    """Their claim on the first opening was dropped unwritten: the sign-up is free again."""
+    first, second = make_ready_rollout(), make_ready_rollout()
+    undecided = sign_up("undecided@example.com", "68104")
+    open_clinic(first.id, NOW, RADIUS)
+    db.session.commit()
+    unsubscribe(undecided)
+    db.session.commit()
+    send_due(NOW)
+    sign_up("undecided@example.com", "68104")
+    open_clinic(second.id, NOW, RADIUS)
+    db.session.commit()
+    send_due(NOW)
+    [email] = opening_emails()
+    assert f"{second.clinic.name} is now open" in email.body_text
+    assert f"{first.clinic.name} is now open" not in email.body_text
+
+
+def test_the_worker_finds_the_emails_still_to_write_by_index_without_reading_every_announcement(app):
+    """A pass runs every 10 seconds, forever, while nearly every announcement was written long
+    ago. (PostgreSQL reads a table this small whole anyway: told not to, it must find an index.)"""
+    sql = str(unwritten_announcements(BATCH_SIZE).compile(db.engine, compile_kwargs={"literal_binds": True}))
+    if db.engine.dialect.name == "sqlite":
+        plan = " ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    else:
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = " ".join(row[0] for row in db.session.execute(text("EXPLAIN " + sql)))
+    assert "ix_opening_announcements_unwritten" in plan
 
 
 # --- dashboard and demo -------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.accounts.models import User
@@ -102,22 +102,34 @@ class RolloutMilestone(db.Model):
         return RolloutStage(self.stage).label
 
 
+UNWRITTEN = text("written_at IS NULL")
+
+
 class OpeningAnnouncement(db.Model):
     """The one "a clinic has opened near you" e-mail queued for an opening-alert sign-up.
 
     The sign-up asked for one e-mail, so ``signup_id`` is unique: a repeated or racing
     opening, or a second clinic opening nearby later, finds the row and sends nothing. And
     one person who signed up with two nearby ZIP codes hears once per clinic (unique e-mail).
+    The worker writes the e-mail and sets ``written_at``; if the sign-up unsubscribed first, it
+    deletes the row instead, so signing up again leaves them free to hear of the next opening.
     """
 
     __tablename__ = "opening_announcements"
-    __table_args__ = (UniqueConstraint("signup_id"), UniqueConstraint("clinic_id", "email"))
+    __table_args__ = (
+        UniqueConstraint("signup_id"),
+        UniqueConstraint("clinic_id", "email"),
+        # The worker's work, found every pass without reading the written ones (nearly all).
+        Index("ix_opening_announcements_unwritten", "id", sqlite_where=UNWRITTEN, postgresql_where=UNWRITTEN),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     signup_id: Mapped[int] = mapped_column(ForeignKey("opening_alert_signups.id", ondelete="CASCADE"))
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
-    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # claimed by the opening
+    # When the worker wrote the e-mail into the outbox; None: still to write.
+    written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DailyBookingFigures(db.Model):

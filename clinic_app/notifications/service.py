@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from clinic_app.clock import utcnow
 from clinic_app.extensions import begin_serialised_transaction, db
@@ -18,6 +20,9 @@ log = logging.getLogger(__name__)
 
 # A message the server refuses is retried with growing gaps, then given up on.
 MAX_ATTEMPTS = 8
+# Messages per INSERT in queue_emails: 11 bound parameters each, far below SQLite's (32,766)
+# and PostgreSQL's (65,535) limits.
+INSERT_CHUNK = 500
 
 
 def queue_email(
@@ -53,8 +58,57 @@ def queue_email(
     return message
 
 
-def deliver_pending(now: datetime | None = None, batch_size: int = 50) -> int:
-    """Send due messages, committing after each; return how many went. The worker's job.
+@dataclass(frozen=True)
+class EmailDraft:
+    """One message for ``queue_emails``: who, its subject, its key and its template context."""
+
+    recipient: str
+    subject: str
+    idempotency_key: str
+    context: dict = field(default_factory=dict)
+
+
+def queue_emails(template: str, drafts: list[EmailDraft]) -> int:
+    """Add many plain-text messages of one template to the outbox, as ``queue_email`` would
+    one by one; they leave only if the surrounding transaction commits. Return how many were
+    added.
+
+    Each key at most once, as ``queue_email``: the outbox's unique constraint on the key
+    skips a key already queued, or queued by a concurrent transaction (PostgreSQL waits for
+    it to commit, then skips), in one INSERT ... ON CONFLICT DO NOTHING per 500 messages
+    instead of a look-up and an insert each.
+    """
+    if not drafts:
+        return 0
+    now = utcnow()
+    rows = [_outbox_row(template, draft, now) for draft in drafts]
+    # One statement, compiled once and cached; SQLAlchemy sends the rows as multi-row
+    # INSERTs ("insertmanyvalues") of INSERT_CHUNK rows, RETURNING the ids of those added.
+    return len(db.session.execute(_insert_skipping_known_keys(), rows).all())
+
+
+def _outbox_row(template: str, draft: EmailDraft, now: datetime) -> dict:
+    # Every column spelt out: the rows of one INSERT must all give the same ones.
+    return {
+        "recipient": draft.recipient, "subject": draft.subject, "idempotency_key": draft.idempotency_key,
+        "body_text": render_template(template, **draft.context), "body_html": "", "calendar": "",
+        "calendar_method": "", "created_at": now, "next_attempt_at": now, "attempts": 0, "last_error": "",
+    }
+
+
+def _insert_skipping_known_keys():
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    return (
+        insert(OutboxMessage.__table__)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboxMessage.__table__.c.id)
+        .execution_options(insertmanyvalues_page_size=INSERT_CHUNK)
+    )
+
+
+def deliver_pending(now: datetime | None = None, batch_size: int | None = None) -> int:
+    """Send up to ``batch_size`` (default MAIL_SEND_PER_PASS) due messages, oldest first,
+    committing after each; return how many went. The worker's job.
 
     Each message is claimed with a row lock that other workers skip (PostgreSQL; SQLite runs
     the claims one at a time), so two workers never send the same one. When the SMTP server
@@ -67,7 +121,7 @@ def deliver_pending(now: datetime | None = None, batch_size: int = 50) -> int:
         return 0
     now = now or utcnow()
     sent = 0
-    for _ in range(batch_size):
+    for _ in range(batch_size or current_app.config["MAIL_SEND_PER_PASS"]):
         message = _claim_next_due(now)
         if message is None:
             db.session.rollback()
