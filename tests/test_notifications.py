@@ -276,3 +276,17 @@ def test_the_worker_loop_stops_cleanly_on_sigterm(app, smtp_server):
         worker.kill()
     assert worker.returncode == 0, errors
     assert "Stopping." in output
+
+
+def test_a_failing_batch_of_opening_emails_does_not_hold_back_other_mail(
+    clinic, service, practitioner, smtp_server, monkeypatch, caplog
+):
+    def broken_batch(now):  # a fault injected where the worker writes clinic-opening e-mails
+        raise RuntimeError("could not render the e-mail to pat1@example.com")
+
+    monkeypatch.setattr("clinic_app.notifications.cli.queue_opening_emails", broken_batch)
+    book(clinic, service)
+    assert send_due(VISIT - 25 * HOUR) == (0, 1)  # the booking confirmation still goes out
+    assert smtp_server.wait_for(1)
+    assert "clinic-opening e-mails failed (RuntimeError)" in caplog.text
+    assert "pat1@example.com" not in caplog.text

@@ -33,7 +33,12 @@ def send_due(now: datetime | None = None) -> tuple[int, int]:
     queued = queue_due_reminders(now or clock.utcnow(), current_app.config["REMINDER_HOURS_BEFORE"])
     queued += queue_due_check_in_reminders(now or clock.utcnow())
     db.session.commit()
-    _queue_opening_emails(now or clock.utcnow())
+    try:
+        _queue_opening_emails(now or clock.utcnow())
+    except Exception as error:  # noqa: BLE001 - one broken batch must not stop every other e-mail
+        db.session.rollback()
+        # The type only: a message could quote an address.
+        log.error("writing clinic-opening e-mails failed (%s); delivering the rest", type(error).__name__)
     return queued, deliver_pending(now)
 
 
