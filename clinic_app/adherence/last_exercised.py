@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
+from clinic_app.adherence.flushed import check_ins_written
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
 from clinic_app.treatments.models import Programme
 
@@ -31,17 +32,9 @@ def last_exercised_day():
 
 
 def refresh_after_flush(session: Session, flush_context) -> None:
-    written = [obj for obj in (*session.new, *session.dirty, *session.deleted)
-               if isinstance(obj, ExerciseCheckIn | CheckInExercise)]
-    if not written:
-        return
-    connection = session.connection()
-    programme_ids = {obj.programme_id for obj in written if isinstance(obj, ExerciseCheckIn)}
-    parents = {obj.check_in_id for obj in written if isinstance(obj, CheckInExercise)} - {None}
-    if parents:
-        programme_ids |= set(connection.scalars(
-            select(ExerciseCheckIn.programme_id).where(ExerciseCheckIn.id.in_(parents))))
-    refresh(connection, programme_ids)
+    written = check_ins_written(session)
+    if written:
+        refresh(session.connection(), {programme_id for programme_id, _, _ in written})
 
 
 def refresh(connection, programme_ids: set[int] | None = None) -> int:

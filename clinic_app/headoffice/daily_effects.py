@@ -22,7 +22,8 @@ from datetime import date
 from sqlalchemy import delete, func, insert, select, text, true
 from sqlalchemy.orm import Session
 
-from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
+from clinic_app.adherence.flushed import check_ins_written
+from clinic_app.adherence.models import ExerciseCheckIn
 from clinic_app.headoffice.effect_tables import DailyCategoryEffect, DailyExerciseEffect
 from clinic_app.headoffice.reporting import ReportRange
 from clinic_app.headoffice.reporting_adherence import FIGURES, category_counts, check_ins_with_change, exercise_counts
@@ -32,17 +33,10 @@ LOCK_SPACE = 7340
 
 
 def recount_after_flush(session: Session, flush_context) -> None:
-    written = [obj for obj in (*session.new, *session.dirty, *session.deleted)
-               if isinstance(obj, ExerciseCheckIn | CheckInExercise)]
-    if not written:
-        return
-    connection = session.connection()
-    touched = {(obj.patient_id, obj.on_date) for obj in written if isinstance(obj, ExerciseCheckIn)}
-    parents = {obj.check_in_id for obj in written if isinstance(obj, CheckInExercise)} - {None}
-    if parents:
-        days_of = select(ExerciseCheckIn.patient_id, ExerciseCheckIn.on_date).where(ExerciseCheckIn.id.in_(parents))
-        touched |= {tuple(row) for row in connection.execute(days_of)}
-    recount(connection, _days_to_recount(connection, touched))
+    written = check_ins_written(session)
+    if written:
+        connection = session.connection()
+        recount(connection, _days_to_recount(connection, {(patient_id, day) for _, patient_id, day in written}))
 
 
 def _days_to_recount(connection, touched: set[tuple[int, date]]) -> set[date]:
