@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 
 from clinic_app.accounts.rules import normalise_email
 from clinic_app.clinics.geocoding import InvalidLocation, locate_zip
@@ -102,3 +102,12 @@ def unsubscribe(signup: OpeningAlertSignup, now: datetime | None = None) -> None
     if signup.unsubscribed_at is None:
         signup.unsubscribed_at = now or utcnow()
     db.session.flush()
+
+
+def mark_told(signup_ids: list[int], now: datetime) -> None:
+    """These sign-ups have had their one "a clinic opened near you" e-mail written: they are
+    never told again (a sign-up asked for one e-mail). Those told before keep their time."""
+    if signup_ids:
+        db.session.execute(update(OpeningAlertSignup)
+                           .where(OpeningAlertSignup.id.in_(signup_ids), OpeningAlertSignup.notified_at.is_(None))
+                           .values(notified_at=now))

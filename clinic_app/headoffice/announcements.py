@@ -17,6 +17,7 @@ from sqlalchemy.engine import Row
 from clinic_app.clinics.geometry import HAVERSINE_ERROR, geodesic_miles, haversine_miles
 from clinic_app.clinics.models import Clinic
 from clinic_app.demand.models import OpeningAlertSignup
+from clinic_app.demand.service import mark_told
 from clinic_app.extensions import db
 from clinic_app.headoffice.models import OpeningAnnouncement
 from clinic_app.notifications.links import public_url
@@ -119,8 +120,4 @@ def _mark_written(announcement_ids: list[int], signup_ids: list[int], now: datet
     db.session.execute(
         update(OpeningAnnouncement).where(OpeningAnnouncement.id.in_(announcement_ids)).values(written_at=now)
     )
-    db.session.execute(
-        update(OpeningAlertSignup)
-        .where(OpeningAlertSignup.id.in_(signup_ids), OpeningAlertSignup.notified_at.is_(None))
-        .values(notified_at=now)
-    )
+    mark_told(signup_ids, now)  # the sign-up is demand's: its service records it
