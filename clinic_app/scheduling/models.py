@@ -209,7 +209,7 @@ class Booking(db.Model):
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), active_history=True)  # indexed with start_at
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))  # indexed with start_at above
     start_at: Mapped[datetime] = mapped_column(UTCDateTime, active_history=True)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
