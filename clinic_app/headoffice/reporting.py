@@ -24,7 +24,7 @@ from sqlalchemy import and_, case, false, func, or_, select
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
 from clinic_app.headoffice.models import DailyBookingFigures as Daily
-from clinic_app.headoffice.reporting_sql import seconds_between
+from clinic_app.headoffice.reporting_sql import count_where, seconds_between
 from clinic_app.scheduling.models import ACTIVE_STATUSES, ATTENDED, Booking, BookingStatus
 
 # A longer range is refused: the page is for looking at months, not at the whole history.
@@ -150,19 +150,16 @@ def booking_figure_columns() -> list:
     cancelled = Booking.status == BookingStatus.CANCELLED
     late = and_(cancelled, seconds_between(Booking.start_at, Booking.cancelled_at) < late_cancel_seconds())
 
-    def count(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
     return [
         func.count(),
-        count(and_(~cancelled, Booking.new_patient.is_(True))),
-        count(cancelled),
-        count(late),
-        count(Booking.status.in_(ATTENDED)),
-        count(Booking.status == BookingStatus.NO_SHOW),
-        count(Booking.source.in_(ONLINE_SOURCES)),
-        count(Booking.source.in_(STAFF_SOURCES)),
-        count(Booking.source.not_in(ONLINE_SOURCES + STAFF_SOURCES)),
+        count_where(and_(~cancelled, Booking.new_patient.is_(True))),
+        count_where(cancelled),
+        count_where(late),
+        count_where(Booking.status.in_(ATTENDED)),
+        count_where(Booking.status == BookingStatus.NO_SHOW),
+        count_where(Booking.source.in_(ONLINE_SOURCES)),
+        count_where(Booking.source.in_(STAFF_SOURCES)),
+        count_where(Booking.source.not_in(ONLINE_SOURCES + STAFF_SOURCES)),
         func.coalesce(func.sum(seconds_between(Booking.start_at, Booking.created_at)), 0),
         func.coalesce(func.sum(case((Booking.status.in_(ACTIVE_STATUSES),
                                      seconds_between(Booking.end_at, Booking.start_at) // 60), else_=0)), 0),

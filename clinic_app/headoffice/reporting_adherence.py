@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
@@ -22,17 +22,13 @@ from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
 from clinic_app.headoffice.effect_tables import DailyCategoryEffect, DailyExerciseEffect
 from clinic_app.headoffice.reporting import ClinicRef, ReportRange, share
-from clinic_app.headoffice.reporting_sql import days_between, local_date
+from clinic_app.headoffice.reporting_sql import count_where, days_between, local_date
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.treatments.models import Exercise, Programme
 
 # "Only 3 in 10 still exercising 2-3 days after the visit": the company's published claim,
 # compared with the day-3 retention.
 CLAIMED_DAY_3_SHARE = 0.3
-
-
-def _count(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,7 @@ def retention_figures(report: ReportRange, clinics: list[ClinicRef], today: date
     for day in RETENTION_DAYS:
         eligible = programmes.c.prescribed_on <= today - timedelta(days=day)
         reached = days_between(programmes.c.last_on, programmes.c.prescribed_on) >= day
-        columns += [_count(eligible), _count(and_(eligible, programmes.c.last_on.is_not(None), reached))]
+        columns += [count_where(eligible), count_where(and_(eligible, programmes.c.last_on.is_not(None), reached))]
     query = select(programmes.c.clinic_id, func.count(), *columns).group_by(programmes.c.clinic_id)
     found = {row[0]: RetentionFigures(*(int(value) for value in row[1:])) for row in db.session.execute(query)}
     return {clinic.id: found.get(clinic.id, RetentionFigures()) for clinic in clinics}
@@ -161,7 +157,7 @@ FIGURES = ("check_ins", "better", "same", "worse", "change_total", "changes")
 def _effect_columns(check_ins):
     columns = [
         func.count(),
-        *(_count(check_ins.c.feeling == feeling.value) for feeling in Feeling),
+        *(count_where(check_ins.c.feeling == feeling.value) for feeling in Feeling),
         func.coalesce(func.sum(check_ins.c.pain_change), 0),
         func.count(check_ins.c.pain_change),
     ]

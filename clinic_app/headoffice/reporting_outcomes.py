@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 from clinic_app.extensions import db
 from clinic_app.headoffice.models import OutcomeScore
 from clinic_app.headoffice.reporting import ClinicRef, ReportRange, share
+from clinic_app.headoffice.reporting_sql import count_where
 
 # 30% of the first score, compared as fall x 10 >= first x 3 so no rounding can tip it.
 IMPROVEMENT_TENTHS = 3
@@ -101,7 +102,7 @@ def _per_group(in_range, threshold_points: float, by_clinic: bool):
     )
     fall = patients.c.first - patients.c.latest
     improved = and_(fall > 0, or_(fall >= threshold_points, fall * 10 >= patients.c.first * IMPROVEMENT_TENTHS))
-    figures = [func.count(), func.sum(fall), func.coalesce(func.sum(case((improved, 1), else_=0)), 0)]
+    figures = [func.count(), func.sum(fall), count_where(improved)]
     if by_clinic:
         return select(patients.c.clinic_id, *figures).group_by(patients.c.clinic_id)
     return select(*figures)

@@ -6,6 +6,7 @@
   PostgreSQL converts with ``AT TIME ZONE``; SQLite has no time-zone data, so every SQLite
   connection gets a small function, ``bs_local_date``, that does it with Python's zoneinfo.
 - ``without_jit(session)``: PostgreSQL compiles no query of this transaction to machine code.
+- ``count_where(condition)``: how many rows of the group meet the condition (0, not NULL, for none).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, event, text
+from sqlalchemy import Date, Integer, case, event, func, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -34,6 +35,11 @@ class days_between(FunctionElement):  # noqa: N801
 class local_date(FunctionElement):  # noqa: N801
     type = Date()
     inherit_cache = True
+
+
+def count_where(condition):
+    """SQL aggregate: the rows of the group for which ``condition`` holds; 0 for an empty group."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def _args(element, compiler, **kw) -> list[str]:
