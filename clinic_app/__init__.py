@@ -79,9 +79,10 @@ def import_models() -> None:
     import clinic_app.audit.models  # noqa: F401
     import clinic_app.clinics.models  # noqa: F401
     import clinic_app.demand.models  # noqa: F401
-    import clinic_app.headoffice.models  # noqa: F401
     import clinic_app.notifications.models  # noqa: F401
     import clinic_app.patients.models  # noqa: F401
+    import clinic_app.reporting.models  # noqa: F401
+    import clinic_app.rollout.models  # noqa: F401
     import clinic_app.scheduling.models  # noqa: F401
     import clinic_app.treatments.models  # noqa: F401
     import clinic_app.waitlist.models  # noqa: F401
@@ -120,8 +121,8 @@ def register_commands(app: Flask) -> None:
     from clinic_app.accounts.cli import users
     from clinic_app.audit.cli import audit
     from clinic_app.demo.cli import seed_demo
-    from clinic_app.headoffice.cli import reports
     from clinic_app.notifications.cli import notifications, outbox
+    from clinic_app.reporting.cli import reports
 
     for command in (users, audit, seed_demo, notifications, outbox, reports):
         app.cli.add_command(command)
@@ -134,7 +135,7 @@ def register_commands(app: Flask) -> None:
 def register_derived_tables(app: Flask) -> None:
     """Network reporting's derived tables are recomputed on every flush that changes their
     records (clinic_app/headoffice/derived_tables.py)."""
-    from clinic_app.headoffice.derived_tables import keep_derived_tables_current
+    from clinic_app.reporting.projections import keep_derived_tables_current
 
     keep_derived_tables_current()
 

@@ -16,17 +16,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic_app.adherence import last_exercised
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
 from clinic_app.adherence.rules import Feeling
 from clinic_app.adherence.service import CheckInDetails, patient_today, record_check_in
 from clinic_app.audit.service import Actor
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
-from clinic_app.headoffice import daily_effects
-from clinic_app.headoffice.effect_tables import DailyCategoryEffect, DailyExerciseEffect
-from clinic_app.headoffice.reporting import ReportRange
-from clinic_app.headoffice.reporting_adherence import effect_by_category, effect_by_exercise
+from clinic_app.reporting.models import DailyCategoryEffect, DailyExerciseEffect
+from clinic_app.reporting.projections import daily_effects, last_exercised
+from clinic_app.reporting.queries.adherence import effect_by_category, effect_by_exercise
+from clinic_app.reporting.queries.bookings import ReportRange
 from clinic_app.treatments.library import seed_exercise_library
 from clinic_app.treatments.programmes import Dose, exercise_library, prescribe_programme
 from tests.conftest import TEST_DATABASE_URL

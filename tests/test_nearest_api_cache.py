@@ -8,12 +8,12 @@ from sqlalchemy import select, update
 
 from clinic_app.api.payloads import PAYLOAD_TTL_SECONDS, ClinicPayloads
 from clinic_app.api.schemas import NearestResultSchema
-from clinic_app.clinics.geocoding import place_for_coordinates, place_for_zip
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.clinics.search import search_near
 from clinic_app.clock import utcnow
 from clinic_app.demand.models import DemandPoint
 from clinic_app.extensions import db
+from clinic_app.geo.geocoding import place_for_coordinates, place_for_zip
 from tests.factories import make_clinic, make_user
 
 NEAREST_PHOENIX = "/api/v1/clinics/nearest?zip=85004"

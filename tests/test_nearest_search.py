@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
-from clinic_app.clinics.geometry import bounding_box, haversine_miles
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.clinics.search import find_nearest_clinics
 from clinic_app.extensions import db
+from clinic_app.geo.geometry import bounding_box, haversine_miles
 
 # Anywhere in the United States and its surroundings, Alaska's Aleutians and Hawaii included.
 US_LATITUDE = st.floats(min_value=17.0, max_value=72.0)

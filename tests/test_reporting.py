@@ -24,17 +24,17 @@ from clinic_app.adherence.rules import CheckIn, Feeling, effect_by_exercise, ret
 from clinic_app.clinics.models import ClinicClosure
 from clinic_app.clinics.rules import Interval
 from clinic_app.extensions import db
-from clinic_app.headoffice.reporting import ReportRange, booking_figures, report_clinics
-from clinic_app.headoffice.reporting_adherence import (
+from clinic_app.patients.models import Patient
+from clinic_app.reporting.queries.adherence import (
     effect_by_category,
     retention_figures,
 )
-from clinic_app.headoffice.reporting_adherence import (
+from clinic_app.reporting.queries.adherence import (
     effect_by_exercise as sql_effect_by_exercise,
 )
-from clinic_app.headoffice.reporting_capacity import available_minutes
-from clinic_app.headoffice.reporting_outcomes import nprs_figures, odi_figures
-from clinic_app.patients.models import Patient
+from clinic_app.reporting.queries.bookings import ReportRange, booking_figures, report_clinics
+from clinic_app.reporting.queries.capacity import available_minutes
+from clinic_app.reporting.queries.outcomes import nprs_figures, odi_figures
 from clinic_app.scheduling.models import Booking, DatedHours, TimeOff
 from clinic_app.scheduling.service import WeeklyInterval
 from clinic_app.treatments.models import Exercise, OdiResponse, Programme, TreatmentNote

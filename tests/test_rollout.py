@@ -17,13 +17,13 @@ from clinic_app.demand.models import OpeningAlertSignup
 from clinic_app.demand.service import sign_up_for_opening_alert, unsubscribe
 from clinic_app.errors import Conflict
 from clinic_app.extensions import db
-from clinic_app.headoffice import rollout_service
-from clinic_app.headoffice.announcements import BATCH_SIZE, unwritten_announcements
-from clinic_app.headoffice.models import ClinicRollout, OpeningAnnouncement, RolloutMilestone, RolloutStage
-from clinic_app.headoffice.opening import announce_opening, open_clinic
-from clinic_app.headoffice.rollout_rules import OpeningReadiness, is_late, missing_for_opening, next_stage
 from clinic_app.notifications.cli import send_due
 from clinic_app.notifications.models import OutboxMessage
+from clinic_app.rollout import service as rollout_service
+from clinic_app.rollout.announcements import BATCH_SIZE, unwritten_announcements
+from clinic_app.rollout.models import ClinicRollout, OpeningAnnouncement, RolloutMilestone, RolloutStage
+from clinic_app.rollout.opening import announce_opening, open_clinic
+from clinic_app.rollout.rules import OpeningReadiness, is_late, missing_for_opening, next_stage
 from tests.factories import make_clinic, make_practitioner, make_service, make_user
 
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
@@ -490,7 +490,7 @@ def test_the_head_office_dashboard_counts_visits_of_the_next_30_days_but_not_can
 
 def test_the_demo_pipeline_has_a_clinic_at_every_stage_some_late_and_one_ready_to_open(app):
     from clinic_app.demo.seed import seed_demo_clinics, seed_demo_schedules, seed_demo_users
-    from clinic_app.headoffice.opening import opening_readiness
+    from clinic_app.rollout.opening import opening_readiness
 
     seed_demo_clinics()
     seed_demo_users("demo-password-for-tests")

@@ -17,11 +17,11 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import insert
 
-from clinic_app.clinics.geometry import EARTH_MEAN_RADIUS_MILES, geodesic_miles
 from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
+from clinic_app.demand.where_next import SEARCH_WEIGHT, CandidateCity, DemandAt, rank_where_next
+from clinic_app.demand.where_next_service import demand_weights, us_candidate_cities
 from clinic_app.extensions import db
-from clinic_app.headoffice.where_next import SEARCH_WEIGHT, CandidateCity, DemandAt, rank_where_next
-from clinic_app.headoffice.where_next_service import demand_weights, us_candidate_cities
+from clinic_app.geo.geometry import EARTH_MEAN_RADIUS_MILES, geodesic_miles
 from tests.factories import make_clinic, make_user
 
 LNG = -100.0
@@ -311,7 +311,7 @@ def test_head_office_home_links_to_the_map_and_the_ranking(head_office):
 
 
 def test_a_long_list_says_how_many_areas_there_are_in_all(head_office, monkeypatch):
-    monkeypatch.setattr("clinic_app.headoffice.network_data.MAX_AREAS", 1)
+    monkeypatch.setattr("clinic_app.demand.network_data.MAX_AREAS", 1)
 
     html = head_office.get("/headoffice/network").get_data(as_text=True)
 

@@ -68,7 +68,7 @@ def _cell(latitude: float, longitude: float) -> tuple[int, int]:
 
 
 def _zip_cells() -> set[tuple[int, int]]:
-    from clinic_app.clinics.geocoding import all_zip_locations
+    from clinic_app.geo.geocoding import all_zip_locations
 
     return {_cell(z.latitude, z.longitude) for z in all_zip_locations()}
 

@@ -34,8 +34,9 @@ from common import (
     write_results,
 )
 
-from clinic_app.clinics import geometry, search
+from clinic_app.clinics import search
 from clinic_app.extensions import db
+from clinic_app.geo import geometry
 
 
 class PhaseTimer:

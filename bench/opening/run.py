@@ -72,7 +72,7 @@ def open_one(signups: int) -> dict:
     """A ready clinic in soft opening with ``signups`` fresh sign-ups around it; open it, time
     it, run the worker's queueing step, check each sign-up has one opening e-mail."""
     from clinic_app.extensions import db
-    from clinic_app.headoffice.rollout_service import advance_rollout
+    from clinic_app.rollout.service import advance_rollout
 
     rollout_id = make_ready_rollout()
     first_signup = add_signups(signups)
@@ -90,7 +90,7 @@ def open_one(signups: int) -> dict:
 
 def make_ready_rollout() -> int:
     from clinic_app.extensions import db
-    from clinic_app.headoffice.models import ClinicRollout, RolloutStage
+    from clinic_app.rollout.models import ClinicRollout, RolloutStage
     from tests.factories import make_clinic, make_practitioner, make_service
 
     clinic = make_clinic(status="coming_soon", city="Omaha", state="NE", zip_code="68102")
@@ -127,7 +127,7 @@ def row(n: int, rng: random.Random) -> dict:
 def run_worker_step() -> float:
     """The worker's step that renders the opening e-mails, when the code has one (else 0)."""
     try:
-        from clinic_app.headoffice.announcements import queue_opening_emails  # noqa: F401
+        from clinic_app.rollout.announcements import queue_opening_emails  # noqa: F401
     except ImportError:
         return 0.0
     from clinic_app.extensions import db

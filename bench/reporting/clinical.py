@@ -22,12 +22,12 @@ from sqlalchemy import select
 from bench.reporting.common import bulk_insert
 from bench.reporting.data import SEED, Network
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
-from clinic_app.clinics.geocoding import all_zip_locations
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
 from clinic_app.demand.rules import coarse_point
 from clinic_app.extensions import db
-from clinic_app.headoffice.models import ClinicRollout, RolloutMilestone, RolloutStage
+from clinic_app.geo.geocoding import all_zip_locations
+from clinic_app.rollout.models import ClinicRollout, RolloutMilestone, RolloutStage
 from clinic_app.treatments.library import seed_exercise_library
 from clinic_app.treatments.models import Exercise, OdiResponse, Programme, ProgrammeExercise, TreatmentNote
 

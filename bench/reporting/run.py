@@ -89,7 +89,7 @@ def _load(options) -> dict:
     from bench.reporting.clinical import load_clinical, load_demand, load_rollouts
     from bench.reporting.data import build_network
     from clinic_app.extensions import db
-    from clinic_app.headoffice.derived_tables import rebuild_derived_tables
+    from clinic_app.reporting.projections import rebuild_derived_tables
 
     today = datetime.now(UTC).date()
     started = time.perf_counter()

@@ -16,10 +16,10 @@ from clinic_app.api.schemas import (
 )
 from clinic_app.clinics import service as clinics
 from clinic_app.clinics.address_lookup import configured_address_lookup
-from clinic_app.clinics.geocoding import place_for_coordinates, place_for_text, place_for_zip
 from clinic_app.clinics.search import rank_near
 from clinic_app.clock import utcnow
 from clinic_app.extensions import csrf, db
+from clinic_app.geo.geocoding import place_for_coordinates, place_for_text, place_for_zip
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Clinics and where they are")
 csrf.exempt(bp)  # read-only, and no cookie-authenticated writes

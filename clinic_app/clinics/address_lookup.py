@@ -14,10 +14,10 @@ from flask import current_app
 from geopy.exc import GeopyError
 from geopy.geocoders import get_geocoder_for_service
 
-from clinic_app.clinics.geocoding import LocationNotFound, Place
 from clinic_app.clinics.models import GeocodeCacheEntry
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db
+from clinic_app.geo.geocoding import LocationNotFound, Place
 
 log = logging.getLogger(__name__)
 

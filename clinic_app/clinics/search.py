@@ -15,12 +15,12 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import selectinload
 
-from clinic_app.clinics.geocoding import Place
-from clinic_app.clinics.geometry import Box, bounding_box, nearest_by_geodesic
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.demand.rules import is_served
 from clinic_app.demand.service import record_search
 from clinic_app.extensions import db
+from clinic_app.geo.geocoding import Place
+from clinic_app.geo.geometry import Box, bounding_box, nearest_by_geodesic
 
 FIRST_RADIUS_MILES = 25.0
 GROWTH = 4.0

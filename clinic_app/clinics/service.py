@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from clinic_app.clinics.geocoding import locate_zip
 from clinic_app.clinics.models import PUBLIC_STATUSES, Clinic, ClinicClosure, ClinicStatus, OpeningHours
 from clinic_app.clinics.rules import (
     US_STATES,
@@ -21,6 +20,7 @@ from clinic_app.clinics.rules import (
 )
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
+from clinic_app.geo.geocoding import locate_zip
 
 # Pages under /clinics/ that a clinic's slug must not shadow.
 RESERVED_SLUGS = frozenset({"nearest", "opening-alerts"})

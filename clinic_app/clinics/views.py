@@ -7,7 +7,6 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from clinic_app.clinics import service
 from clinic_app.clinics.address_lookup import configured_address_lookup
 from clinic_app.clinics.forms import NearestSearchForm
-from clinic_app.clinics.geocoding import place_for_coordinates, place_for_text
 from clinic_app.clinics.models import ClinicStatus
 from clinic_app.clinics.rules import apple_directions_url, directions_url, weekly_schedule, zone_abbreviation
 from clinic_app.clinics.search import search_near
@@ -16,6 +15,7 @@ from clinic_app.clock import utcnow
 from clinic_app.demand.forms import OpeningAlertForm
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db, limiter
+from clinic_app.geo.geocoding import place_for_coordinates, place_for_text
 from clinic_app.notifications.links import public_url
 from clinic_app.scheduling.next_available import next_free_times
 from clinic_app.scheduling.service import practitioners_at

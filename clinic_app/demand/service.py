@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import insert, select, text, update
 
 from clinic_app.accounts.rules import normalise_email
-from clinic_app.clinics.geocoding import InvalidLocation, locate_zip
 from clinic_app.clock import utcnow
 from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
 from clinic_app.demand.rules import coarse_point, is_served
 from clinic_app.extensions import db
+from clinic_app.geo.geocoding import InvalidLocation, locate_zip
 from clinic_app.notifications.links import public_url
 from clinic_app.notifications.service import queue_email
 

@@ -10,7 +10,6 @@ from sqlalchemy import insert, select
 from clinic_app.accounts.models import Role, User
 from clinic_app.accounts.service import NewAccount, create_account
 from clinic_app.accounts.two_factor import enrol_with_secret
-from clinic_app.clinics.geocoding import all_zip_locations
 from clinic_app.clinics.models import Clinic, ClinicStatus, OpeningHours
 from clinic_app.clinics.rules import US_STATES, Interval, is_known_timezone, slug_for
 from clinic_app.clinics.service import ClinicDetails, create_clinic
@@ -25,7 +24,8 @@ from clinic_app.demo.data import (
     HOLIDAYS,
 )
 from clinic_app.extensions import db
-from clinic_app.headoffice.demo import seed_rollout_pipeline
+from clinic_app.geo.geocoding import all_zip_locations
+from clinic_app.rollout.demo import seed_rollout_pipeline
 from clinic_app.scheduling.models import Practitioner, Service
 from clinic_app.scheduling.service import (
     PractitionerProfile,

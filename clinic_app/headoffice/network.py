@@ -11,12 +11,12 @@ from flask import Response, current_app, render_template, request
 from clinic_app.accounts.policy import area_required
 from clinic_app.clinics.service import count_clinics_by_status
 from clinic_app.clock import utcnow
-from clinic_app.headoffice import network_data
+from clinic_app.demand import network_data
+from clinic_app.demand.where_next import SEARCH_WEIGHT, WhereNext
+from clinic_app.demand.where_next_service import DEMAND_DAYS, MIN_CITY_POPULATION, find_where_next
 from clinic_app.headoffice.network_forms import MAX_PICKS, WhereNextForm
 from clinic_app.headoffice.reports import FORMULA_START
 from clinic_app.headoffice.views import bp
-from clinic_app.headoffice.where_next import SEARCH_WEIGHT, WhereNext
-from clinic_app.headoffice.where_next_service import DEMAND_DAYS, MIN_CITY_POPULATION, find_where_next
 
 DEFAULT_PICKS = 10
 WHERE_NEXT_FIELDS = ("radius_miles", "count")

@@ -16,10 +16,10 @@ from wtforms import SelectChoice
 
 from clinic_app.accounts.policy import area_required
 from clinic_app.clock import utcnow
-from clinic_app.headoffice.reporting import ReportRange, clinic_choices, default_range
 from clinic_app.headoffice.reporting_forms import ReportForm
-from clinic_app.headoffice.reporting_tables import NETWORK, TABLE_KEYS, Table, build_tables
 from clinic_app.headoffice.views import bp
+from clinic_app.reporting.queries.bookings import ReportRange, clinic_choices, default_range
+from clinic_app.reporting.tables import NETWORK, TABLE_KEYS, Table, build_tables
 
 REPORT_FIELDS = ("since", "until", "clinic")
 # A spreadsheet runs a cell that starts like a formula: text cells are defused with a quote.

@@ -10,18 +10,18 @@ from clinic_app import clock
 from clinic_app.accounts.policy import area_required
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db
-from clinic_app.headoffice import rollout_service as service
-from clinic_app.headoffice.models import ClinicRollout, RolloutMilestone
-from clinic_app.headoffice.opening import NotReadyToOpen, opening_readiness
-from clinic_app.headoffice.rollout_forms import (
+from clinic_app.headoffice.views import bp
+from clinic_app.rollout import service
+from clinic_app.rollout.forms import (
     AdvanceForm,
     MilestoneForm,
     NotesForm,
     RolloutActionForm,
     StartRolloutForm,
 )
-from clinic_app.headoffice.rollout_rules import missing_for_opening, next_stage
-from clinic_app.headoffice.views import bp
+from clinic_app.rollout.models import ClinicRollout, RolloutMilestone
+from clinic_app.rollout.opening import NotReadyToOpen, opening_readiness
+from clinic_app.rollout.rules import missing_for_opening, next_stage
 
 
 @bp.route("/rollout", methods=["GET", "POST"])

@@ -11,8 +11,8 @@ from clinic_app.audit.service import AuditQuery, search_events
 from clinic_app.clinics.models import ClinicStatus
 from clinic_app.clinics.service import count_clinics_by_status
 from clinic_app.headers import never_cache
-from clinic_app.headoffice.dashboard import UPCOMING_DAYS, count_upcoming_visits
 from clinic_app.headoffice.forms import AUDIT_ACTIONS, AuditSearchForm
+from clinic_app.reporting.queries.dashboard import UPCOMING_DAYS, count_upcoming_visits
 
 bp = Blueprint("headoffice", __name__, url_prefix="/headoffice")
 bp.after_request(never_cache)

@@ -17,9 +17,9 @@ from sqlalchemy.exc import OperationalError
 from clinic_app import clock
 from clinic_app.adherence.reminders import queue_due_check_in_reminders
 from clinic_app.extensions import begin_serialised_transaction, db
-from clinic_app.headoffice.announcements import queue_opening_emails
 from clinic_app.notifications.service import deliver_pending
 from clinic_app.notifications.transport import transport_for
+from clinic_app.rollout.announcements import queue_opening_emails
 from clinic_app.scheduling.reminders import queue_due_reminders
 
 log = logging.getLogger(__name__)

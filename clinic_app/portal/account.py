@@ -9,7 +9,6 @@ import json
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, logout_user
 
-from clinic_app.accounts.export import export_account_data
 from clinic_app.accounts.forms import DeletionForm, ProfileForm, ResendVerificationForm
 from clinic_app.accounts.patient_account import ProfileDetails, request_deletion, update_profile
 from clinic_app.accounts.policy import area_required
@@ -17,6 +16,7 @@ from clinic_app.accounts.verification import send_verification_email
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db, limiter
+from clinic_app.portal.my_data import export_account_data
 from clinic_app.portal.views import bp
 
 

@@ -1,5 +1,5 @@
 """/my/record-access, "Who looked at my record". The audit domain reads the trail
-(clinic_app.audit.record_access); this page only shows it."""
+(clinic_app.portal.record_access_log); this page only shows it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from clinic_app import clock
 from clinic_app.accounts.policy import area_required
-from clinic_app.audit.record_access import SHOWN_DAYS, find_record_access
+from clinic_app.portal.record_access_log import SHOWN_DAYS, find_record_access
 from clinic_app.portal.views import bp
 
 

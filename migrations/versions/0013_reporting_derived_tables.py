@@ -66,7 +66,7 @@ def upgrade():
 
     # ### end Alembic commands ###
     # Only this revision's tables: later revisions add (and backfill) more derived tables.
-    from clinic_app.headoffice import daily_bookings, outcome_scores
+    from clinic_app.reporting.projections import daily_bookings, outcome_scores
 
     daily_bookings.rebuild(op.get_bind())
     outcome_scores.rebuild(op.get_bind())

@@ -53,8 +53,7 @@ def upgrade():
     # programmes would drop the table that check-ins point at (see 0012).
     op.add_column('programmes', sa.Column('last_exercised_on', sa.Date(), nullable=True))
 
-    from clinic_app.adherence import last_exercised
-    from clinic_app.headoffice import daily_effects
+    from clinic_app.reporting.projections import daily_effects, last_exercised
 
     daily_effects.rebuild(op.get_bind())
     last_exercised.refresh(op.get_bind())

@@ -16,8 +16,8 @@ from __future__ import annotations
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from clinic_app.adherence.flushed import check_ins_written
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
+from clinic_app.reporting.projections.flushed import check_ins_written
 from clinic_app.treatments.models import Programme
 
 

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from clinic_app.extensions import db
-from clinic_app.headoffice.derived_tables import rebuild_derived_tables
+from clinic_app.reporting.projections import rebuild_derived_tables
 
 reports = AppGroup("reports", help="Network reporting's derived tables.")
 

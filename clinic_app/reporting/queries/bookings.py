@@ -23,8 +23,8 @@ from sqlalchemy import and_, case, false, func, or_, select
 
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
-from clinic_app.headoffice.models import DailyBookingFigures as Daily
-from clinic_app.headoffice.reporting_sql import count_where, seconds_between
+from clinic_app.reporting.queries.sql import count_where, seconds_between
+from clinic_app.rollout.models import DailyBookingFigures as Daily
 from clinic_app.scheduling.models import ACTIVE_STATUSES, ATTENDED, Booking, BookingStatus
 
 # A longer range is refused: the page is for looking at months, not at the whole history.

@@ -14,9 +14,9 @@ from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.clinics.rules import local_date
 from clinic_app.errors import Conflict, ValidationFailed
 from clinic_app.extensions import db
-from clinic_app.headoffice.models import ClinicRollout, RolloutMilestone, RolloutStage
-from clinic_app.headoffice.opening import OpeningResult, lock_rollout, open_locked_rollout
-from clinic_app.headoffice.rollout_rules import STAGES, days_late, is_late, next_stage
+from clinic_app.rollout.models import ClinicRollout, RolloutMilestone, RolloutStage
+from clinic_app.rollout.opening import OpeningResult, lock_rollout, open_locked_rollout
+from clinic_app.rollout.rules import STAGES, days_late, is_late, next_stage
 
 # Who can own a milestone as a user; anyone else is named in words.
 OWNER_ROLES = (Role.HEAD_OFFICE, Role.ADMIN, Role.CLINIC_MANAGER)

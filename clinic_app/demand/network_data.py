@@ -10,8 +10,8 @@ from sqlalchemy import case, func, select
 
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
+from clinic_app.demand.where_next_service import DEMAND_DAYS
 from clinic_app.extensions import db
-from clinic_app.headoffice.where_next_service import DEMAND_DAYS
 
 # Beyond these the page would be too long to read and the map too slow to draw; the page says
 # so, and the largest come first.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from clinic_app.headoffice.models import RolloutStage
+from clinic_app.rollout.models import RolloutStage
 
 STAGES = tuple(RolloutStage)
 

@@ -10,15 +10,15 @@ from datetime import datetime
 from sqlalchemy import func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from clinic_app.clinics.geometry import HAVERSINE_ERROR, bounding_box, geodesic_miles, haversine_miles
 from clinic_app.clinics.models import Clinic, OpeningHours
 from clinic_app.clinics.service import open_to_patients
 from clinic_app.clock import UTCDateTime
 from clinic_app.demand.models import OpeningAlertSignup
 from clinic_app.errors import Conflict, ValidationFailed
 from clinic_app.extensions import begin_serialised_transaction, db
-from clinic_app.headoffice.models import ClinicRollout, OpeningAnnouncement, RolloutStage
-from clinic_app.headoffice.rollout_rules import OpeningReadiness, missing_for_opening
+from clinic_app.geo.geometry import HAVERSINE_ERROR, bounding_box, geodesic_miles, haversine_miles
+from clinic_app.rollout.models import ClinicRollout, OpeningAnnouncement, RolloutStage
+from clinic_app.rollout.rules import OpeningReadiness, missing_for_opening
 from clinic_app.scheduling.models import Practitioner, Service, WorkingHours, clinic_services
 
 # Sign-ups claimed per INSERT ... SELECT (each is one bound parameter).

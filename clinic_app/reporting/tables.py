@@ -9,7 +9,15 @@ from datetime import date
 
 from clinic_app.adherence.rules import RETENTION_DAYS, Feeling
 from clinic_app.extensions import db
-from clinic_app.headoffice.reporting import (
+from clinic_app.reporting.queries.adherence import (
+    CLAIMED_DAY_3_SHARE,
+    EffectFigures,
+    RetentionFigures,
+    effect_by_category,
+    effect_by_exercise,
+    retention_figures,
+)
+from clinic_app.reporting.queries.bookings import (
     DEFINITIONS,
     BookingFigures,
     ClinicRef,
@@ -19,17 +27,9 @@ from clinic_app.headoffice.reporting import (
     report_clinics,
     share,
 )
-from clinic_app.headoffice.reporting_adherence import (
-    CLAIMED_DAY_3_SHARE,
-    EffectFigures,
-    RetentionFigures,
-    effect_by_category,
-    effect_by_exercise,
-    retention_figures,
-)
-from clinic_app.headoffice.reporting_capacity import available_minutes
-from clinic_app.headoffice.reporting_outcomes import nprs_figures, odi_figures
-from clinic_app.headoffice.reporting_sql import without_jit
+from clinic_app.reporting.queries.capacity import available_minutes
+from clinic_app.reporting.queries.outcomes import nprs_figures, odi_figures
+from clinic_app.reporting.queries.sql import without_jit
 from clinic_app.treatments.models import ExerciseCategory
 
 NETWORK = "Network"

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from clinic_app.headoffice.coverage_grid import PointGrid
+from clinic_app.geo.coverage_grid import PointGrid
 
 # One recorded search from a place no clinic covers weighs as much as 1,000 residents. The
 # smallest candidate city has 15,000 people, so fifteen searches weigh as much as such a town:

@@ -22,11 +22,11 @@ from datetime import date
 from sqlalchemy import delete, func, insert, select, text, true
 from sqlalchemy.orm import Session
 
-from clinic_app.adherence.flushed import check_ins_written
 from clinic_app.adherence.models import ExerciseCheckIn
-from clinic_app.headoffice.effect_tables import DailyCategoryEffect, DailyExerciseEffect
-from clinic_app.headoffice.reporting import ReportRange
-from clinic_app.headoffice.reporting_adherence import FIGURES, category_counts, check_ins_with_change, exercise_counts
+from clinic_app.reporting.models import DailyCategoryEffect, DailyExerciseEffect
+from clinic_app.reporting.projections.flushed import check_ins_written
+from clinic_app.reporting.queries.adherence import FIGURES, category_counts, check_ins_with_change, exercise_counts
+from clinic_app.reporting.queries.bookings import ReportRange
 
 # The first key of this module's PostgreSQL advisory locks (the second is the day's ordinal).
 LOCK_SPACE = 7340

@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
-from clinic_app.clinics.geometry import (
+from clinic_app.geo.geometry import (
     EARTH_MEAN_RADIUS_MILES,
     HAVERSINE_ERROR,
     MIN_MILES_PER_DEGREE_LATITUDE,

@@ -14,14 +14,14 @@ from datetime import datetime
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.engine import Row
 
-from clinic_app.clinics.geometry import HAVERSINE_ERROR, geodesic_miles, haversine_miles
 from clinic_app.clinics.models import Clinic
 from clinic_app.demand.models import OpeningAlertSignup
 from clinic_app.demand.service import mark_told
 from clinic_app.extensions import db
-from clinic_app.headoffice.models import OpeningAnnouncement
+from clinic_app.geo.geometry import HAVERSINE_ERROR, geodesic_miles, haversine_miles
 from clinic_app.notifications.links import public_url
 from clinic_app.notifications.service import EmailDraft, queue_emails
+from clinic_app.rollout.models import OpeningAnnouncement
 
 # Announcements turned into e-mails per transaction: short enough that SQLite's write lock is
 # never held for long (about 80 ms for 500), large enough that a metro area's few thousand take

@@ -6,7 +6,7 @@ from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from clinic_app.form_base import SiteForm
-from clinic_app.headoffice.models import RolloutStage
+from clinic_app.rollout.models import RolloutStage
 
 
 def _within_years(form, field):

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from clinic_app.accounts.models import Role, User
 from clinic_app.accounts.service import NewAccount, create_account
-from clinic_app.clinics.geocoding import locate_zip
 from clinic_app.clinics.models import Clinic
 from clinic_app.clinics.rules import local_date, slug_for
 from clinic_app.demand.models import OpeningAlertSignup
 from clinic_app.extensions import db
-from clinic_app.headoffice.models import ClinicRollout, RolloutMilestone, RolloutStage
+from clinic_app.geo.geocoding import locate_zip
+from clinic_app.rollout.models import ClinicRollout, RolloutMilestone, RolloutStage
 from clinic_app.scheduling.models import Practitioner, Service
 from clinic_app.scheduling.service import PractitionerProfile, WeeklyInterval, create_practitioner, set_weekly_hours
 

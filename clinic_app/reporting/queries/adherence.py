@@ -20,9 +20,9 @@ from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
 from clinic_app.adherence.rules import RETENTION_DAYS, Feeling
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
-from clinic_app.headoffice.effect_tables import DailyCategoryEffect, DailyExerciseEffect
-from clinic_app.headoffice.reporting import ClinicRef, ReportRange, share
-from clinic_app.headoffice.reporting_sql import count_where, days_between, local_date
+from clinic_app.reporting.models import DailyCategoryEffect, DailyExerciseEffect
+from clinic_app.reporting.queries.bookings import ClinicRef, ReportRange, share
+from clinic_app.reporting.queries.sql import count_where, days_between, local_date
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.treatments.models import Exercise, Programme
 

@@ -30,8 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from clinic_app.clinics.models import Clinic
-from clinic_app.headoffice.models import DailyBookingFigures as Daily
-from clinic_app.headoffice.reporting import (
+from clinic_app.reporting.queries.bookings import (
     BookingFigures,
     ClinicRef,
     ReportRange,
@@ -39,7 +38,8 @@ from clinic_app.headoffice.reporting import (
     in_local_range,
     local_windows,
 )
-from clinic_app.headoffice.reporting_sql import local_date
+from clinic_app.reporting.queries.sql import local_date
+from clinic_app.rollout.models import DailyBookingFigures as Daily
 from clinic_app.scheduling.models import Booking
 
 FIGURES = [figure.name for figure in fields(BookingFigures)]

@@ -17,10 +17,9 @@ from __future__ import annotations
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from clinic_app.adherence import last_exercised
-from clinic_app.headoffice import daily_bookings, daily_effects, outcome_scores
-from clinic_app.headoffice.effect_tables import DailyCategoryEffect, DailyExerciseEffect
-from clinic_app.headoffice.models import DailyBookingFigures, OutcomeScore
+from clinic_app.reporting.models import DailyCategoryEffect, DailyExerciseEffect
+from clinic_app.reporting.projections import daily_bookings, daily_effects, last_exercised, outcome_scores
+from clinic_app.rollout.models import DailyBookingFigures, OutcomeScore
 
 HOOKS = (daily_bookings.recount_after_flush, outcome_scores.refile_after_flush,
          daily_effects.recount_after_flush, last_exercised.refresh_after_flush)
