@@ -134,7 +134,7 @@ def register_commands(app: Flask) -> None:
 
 def register_derived_tables(app: Flask) -> None:
     """Network reporting's derived tables are recomputed on every flush that changes their
-    records (clinic_app/headoffice/derived_tables.py)."""
+    records (clinic_app/reporting/projections/)."""
     from clinic_app.reporting.projections import keep_derived_tables_current
 
     keep_derived_tables_current()

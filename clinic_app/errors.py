@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import time
 
+import marshmallow as ma
 from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from marshmallow import fields
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, ServiceUnavailable
@@ -45,6 +47,19 @@ class Conflict(DomainError):
 class NotAllowed(DomainError):
     code = "forbidden"
     status = 403
+
+
+# The shape of every error, as the OpenAPI document describes it (clinic_app.extensions.JsonApi).
+class ErrorDetailSchema(ma.Schema):
+    code = fields.String(required=True, metadata={"example": "location_not_found"})
+    message = fields.String(required=True, metadata={"description": "What went wrong and what to do instead."})
+    fields_ = fields.Dict(
+        data_key="fields", metadata={"description": "Field-by-field problems, when validation failed."}
+    )
+
+
+class ErrorSchema(ma.Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
 
 
 ERROR_MESSAGES = {

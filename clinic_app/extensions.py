@@ -50,7 +50,7 @@ class JsonApi(Api):
 
     @property
     def ERROR_SCHEMA(self):  # noqa: N802 - flask-smorest's name
-        from clinic_app.api.schemas import ErrorSchema
+        from clinic_app.errors import ErrorSchema
 
         return ErrorSchema
 

@@ -61,7 +61,7 @@ def test_retention_counts_who_still_exercises_3_7_and_14_days_in():
         (START, []),  # never started
         (day(10), [did(10), did(14)]),  # prescribed 10 days before today: only day 3 and 7 count
     ]
-    found = {r.day: (r.eligible, r.still_exercising) for r in retention(programmes, day(20))}
+    found = {r.day: (r.eligible, r.still_exercising) for r in retention(programmes, day(20), days=(3, 7, 14))}
     assert found == {3: (5, 3), 7: (5, 2), 14: (4, 1)}
 
 

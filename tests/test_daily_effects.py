@@ -1,7 +1,7 @@
 """The network's exercise effects, and each programme's last exercised day, stay equal to the
 check-ins they are counted from.
 
-daily_exercise_effects and daily_category_effects (clinic_app/headoffice/daily_effects.py) are
+daily_exercise_effects and daily_category_effects (clinic_app/reporting/projections/daily_effects.py) are
 recounted on every flush that writes a check-in: checking in again the same day, or logging
 yesterday after today (which changes today's change in pain), leaves them exactly as a rebuild
 from the check-ins would, and the network report reads the new figures.
@@ -25,7 +25,7 @@ from clinic_app.extensions import db
 from clinic_app.reporting.models import DailyCategoryEffect, DailyExerciseEffect
 from clinic_app.reporting.projections import daily_effects, last_exercised
 from clinic_app.reporting.queries.adherence import effect_by_category, effect_by_exercise
-from clinic_app.reporting.queries.bookings import ReportRange
+from clinic_app.reporting.queries.scope import ReportRange
 from clinic_app.treatments.library import seed_exercise_library
 from clinic_app.treatments.programmes import Dose, exercise_library, prescribe_programme
 from tests.conftest import TEST_DATABASE_URL

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from clinic_app.audit.service import Actor
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
+from clinic_app.reporting.models import DailyBookingFigures as Daily
+from clinic_app.reporting.models import OutcomeScore
 from clinic_app.reporting.projections import outcome_scores
 from clinic_app.reporting.projections.daily_bookings import FIGURES, rebuild
-from clinic_app.rollout.models import DailyBookingFigures as Daily
-from clinic_app.rollout.models import OutcomeScore
 from clinic_app.scheduling.availability import free_slots
 from clinic_app.scheduling.booking import cancel_booking, reschedule_booking
 from clinic_app.scheduling.models import Booking, BookingStatus

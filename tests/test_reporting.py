@@ -25,6 +25,7 @@ from clinic_app.clinics.models import ClinicClosure
 from clinic_app.clinics.rules import Interval
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
+from clinic_app.reporting.definitions import RETENTION_DAYS
 from clinic_app.reporting.queries.adherence import (
     effect_by_category,
     retention_figures,
@@ -32,9 +33,10 @@ from clinic_app.reporting.queries.adherence import (
 from clinic_app.reporting.queries.adherence import (
     effect_by_exercise as sql_effect_by_exercise,
 )
-from clinic_app.reporting.queries.bookings import ReportRange, booking_figures, report_clinics
+from clinic_app.reporting.queries.bookings import booking_figures
 from clinic_app.reporting.queries.capacity import available_minutes
 from clinic_app.reporting.queries.outcomes import nprs_figures, odi_figures
+from clinic_app.reporting.queries.scope import ReportRange, report_clinics
 from clinic_app.scheduling.models import Booking, DatedHours, TimeOff
 from clinic_app.scheduling.service import WeeklyInterval
 from clinic_app.treatments.models import Exercise, OdiResponse, Programme, TreatmentNote
@@ -314,7 +316,7 @@ def test_sql_retention_equals_the_pure_rule_on_the_same_histories(network):
     histories = [(date(2026, 2, 2), _check_ins(network.programmes["x2"])),
                  (date(2026, 2, 2), _check_ins(network.programmes["y"])),
                  (date(2026, 2, 4), _check_ins(network.programmes["w"]))]
-    for expected in retention(histories, today):
+    for expected in retention(histories, today, RETENTION_DAYS):
         assert sum(f.eligible(expected.day) for f in figures.values()) == expected.eligible
         assert sum(f.still(expected.day) for f in figures.values()) == expected.still_exercising
 

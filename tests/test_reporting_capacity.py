@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from clinic_app.clinics.models import ClinicClosure
 from clinic_app.extensions import db
-from clinic_app.reporting.queries.bookings import ReportRange, report_clinics
 from clinic_app.reporting.queries.capacity import available_minutes
+from clinic_app.reporting.queries.scope import ReportRange, report_clinics
 from clinic_app.scheduling.models import DatedHours, TimeOff
 from tests.factories import make_clinic, make_practitioner
 

@@ -7,9 +7,9 @@ from sqlalchemy import func, select, update
 from clinic_app.accounts.models import User
 from clinic_app.adherence.models import ExerciseCheckIn
 from clinic_app.clinics.models import Clinic
-from clinic_app.clinics.rules import US_STATES
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
+from clinic_app.geo.states import US_STATES
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.availability import free_slots
 from clinic_app.scheduling.models import Booking, Practitioner, Service

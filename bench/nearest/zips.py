@@ -11,9 +11,9 @@ import sys
 
 import common  # noqa: F401  (puts the repository root on sys.path)
 
-from clinic_app.clinics.rules import US_STATES
 from clinic_app.demo.data import DEMO_CLINICS
 from clinic_app.geo.geocoding import all_zip_locations
+from clinic_app.geo.states import US_STATES
 
 COUNT = 200
 SEED = 2026

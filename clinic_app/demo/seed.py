@@ -11,7 +11,7 @@ from clinic_app.accounts.models import Role, User
 from clinic_app.accounts.service import NewAccount, create_account
 from clinic_app.accounts.two_factor import enrol_with_secret
 from clinic_app.clinics.models import Clinic, ClinicStatus, OpeningHours
-from clinic_app.clinics.rules import US_STATES, Interval, is_known_timezone, slug_for
+from clinic_app.clinics.rules import Interval, is_known_timezone, slug_for
 from clinic_app.clinics.service import ClinicDetails, create_clinic
 from clinic_app.clock import utcnow
 from clinic_app.demo.data import (
@@ -25,6 +25,7 @@ from clinic_app.demo.data import (
 )
 from clinic_app.extensions import db
 from clinic_app.geo.geocoding import all_zip_locations
+from clinic_app.geo.states import US_STATES
 from clinic_app.rollout.demo import seed_rollout_pipeline
 from clinic_app.scheduling.models import Practitioner, Service
 from clinic_app.scheduling.service import (

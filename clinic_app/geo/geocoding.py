@@ -12,8 +12,8 @@ from statistics import fmean
 
 import zipcodes
 
-from clinic_app.clinics.rules import US_STATES
 from clinic_app.errors import DomainError
+from clinic_app.geo.states import US_STATES
 
 ZIP_QUERY = re.compile(r"^([0-9]{5})(?:-[0-9]{4})?$", re.ASCII)
 COORDINATES_QUERY = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$", re.ASCII)

@@ -6,7 +6,7 @@ from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from clinic_app.form_base import SiteForm
-from clinic_app.reporting.queries.bookings import MAX_RANGE_DAYS
+from clinic_app.reporting.queries.scope import MAX_RANGE_DAYS
 
 
 def _within_years(form, field):

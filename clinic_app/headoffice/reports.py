@@ -1,7 +1,7 @@
 """Network reporting pages: /headoffice/reports and a CSV file for every table on it.
 
-Routes join the head-office blueprint (imported at the bottom of headoffice/views.py). The
-figures are computed in clinic_app/headoffice/reporting*.py; this module reads the form and
+Routes join the head-office blueprint. The figures are computed in clinic_app/reporting/
+(tables.py, queries/, definitions.py); this module reads the form and
 answers with the page or the file. A bad date is shown next to its field with a 422.
 """
 
@@ -18,7 +18,7 @@ from clinic_app.accounts.policy import area_required
 from clinic_app.clock import utcnow
 from clinic_app.headoffice.reporting_forms import ReportForm
 from clinic_app.headoffice.views import bp
-from clinic_app.reporting.queries.bookings import ReportRange, clinic_choices, default_range
+from clinic_app.reporting.queries.scope import ReportRange, clinic_choices, default_range
 from clinic_app.reporting.tables import NETWORK, TABLE_KEYS, Table, build_tables
 
 REPORT_FIELDS = ("since", "until", "clinic")

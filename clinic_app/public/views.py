@@ -8,9 +8,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from clinic_app.clinics.forms import NearestSearchForm
 from clinic_app.clinics.models import ClinicStatus
-from clinic_app.clinics.rules import US_STATES
 from clinic_app.clinics.service import count_clinics_by_status, states_with_open_clinics
 from clinic_app.extensions import db, limiter
+from clinic_app.geo.states import US_STATES
 
 bp = Blueprint("public", __name__)
 

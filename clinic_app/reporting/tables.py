@@ -7,28 +7,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from clinic_app.adherence.rules import RETENTION_DAYS, Feeling
+from clinic_app.adherence.rules import Feeling
 from clinic_app.extensions import db
+from clinic_app.reporting.definitions import CLAIMED_DAY_3_SHARE, DEFINITIONS, RETENTION_DAYS
 from clinic_app.reporting.queries.adherence import (
-    CLAIMED_DAY_3_SHARE,
     EffectFigures,
     RetentionFigures,
     effect_by_category,
     effect_by_exercise,
     retention_figures,
 )
-from clinic_app.reporting.queries.bookings import (
-    DEFINITIONS,
-    BookingFigures,
-    ClinicRef,
-    ReportRange,
-    add_up,
-    booking_figures,
-    report_clinics,
-    share,
-)
+from clinic_app.reporting.queries.bookings import BookingFigures, booking_figures
 from clinic_app.reporting.queries.capacity import available_minutes
 from clinic_app.reporting.queries.outcomes import nprs_figures, odi_figures
+from clinic_app.reporting.queries.scope import ClinicRef, ReportRange, add_up, report_clinics, share
 from clinic_app.reporting.queries.sql import without_jit
 from clinic_app.treatments.models import ExerciseCategory
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.accounts.models import User
@@ -130,52 +130,3 @@ class OpeningAnnouncement(db.Model):
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # claimed by the opening
     # When the worker wrote the e-mail into the outbox; None: still to write.
     written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class DailyBookingFigures(db.Model):
-    """One clinic's bookings on one of its own calendar days, counted as the report counts
-    them. A derived table: clinic_app/headoffice/daily_bookings.py keeps it current and can
-    rebuild it from the bookings at any time."""
-
-    __tablename__ = "daily_booking_figures"
-
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True, index=True)  # a network report reads a range of days
-    bookings: Mapped[int] = mapped_column(default=0)
-    new_patients: Mapped[int] = mapped_column(default=0)
-    cancelled: Mapped[int] = mapped_column(default=0)
-    late_cancelled: Mapped[int] = mapped_column(default=0)
-    attended: Mapped[int] = mapped_column(default=0)
-    no_shows: Mapped[int] = mapped_column(default=0)
-    online: Mapped[int] = mapped_column(default=0)
-    staff: Mapped[int] = mapped_column(default=0)
-    other_source: Mapped[int] = mapped_column(default=0)
-    lead_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
-    booked_minutes: Mapped[int] = mapped_column(default=0)
-
-
-class OutcomeScore(db.Model):
-    """A pain (NPRS) or disability (ODI) score taken at a visit, filed under the visit's clinic
-    and local calendar day: the outcome reports read these instead of joining notes and
-    questionnaires to a million bookings. A derived table, kept current by
-    clinic_app/headoffice/outcome_scores.py."""
-
-    __tablename__ = "outcome_scores"
-    __table_args__ = (
-        UniqueConstraint("scale", "source_id"),
-        # Each read from an index alone: a range of days of the network, of one clinic, and
-        # each patient's scores in time order (the network counts a patient once).
-        Index("ix_outcome_scores_day", "scale", "day", "clinic_id", "patient_id", "taken_at", "score"),
-        Index("ix_outcome_scores_clinic_day", "scale", "clinic_id", "day", "patient_id", "taken_at", "score"),
-        Index("ix_outcome_scores_patient", "scale", "patient_id", "taken_at", "score", "day"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scale: Mapped[str] = mapped_column(String(4))  # nprs or odi
-    source_id: Mapped[int]  # the treatment note's or the ODI response's id
-    booking_id: Mapped[int] = mapped_column(index=True)
-    clinic_id: Mapped[int]
-    patient_id: Mapped[int]
-    day: Mapped[date]
-    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    score: Mapped[float]

@@ -205,7 +205,7 @@ class Booking(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12))
     # active_history: a change keeps the value it replaced even when the row was not loaded,
-    # so that the day the visit left is recounted too (clinic_app/headoffice/daily_bookings.py).
+    # so that the day the visit left is recounted too (clinic_app/reporting/projections/daily_bookings.py).
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), active_history=True)  # indexed with start_at
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))

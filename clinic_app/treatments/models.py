@@ -183,7 +183,7 @@ class Programme(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     access_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The latest day with an exercise done (a check-in with one set or more), for network
-    # reporting's retention; derived from the check-ins by clinic_app/adherence/last_exercised.py.
+    # reporting's retention; derived from the check-ins by clinic_app/reporting/projections/last_exercised.py.
     last_exercised_on: Mapped[date | None]
 
     practitioner: Mapped[Practitioner] = relationship()

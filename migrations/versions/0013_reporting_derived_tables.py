@@ -6,7 +6,7 @@ Create Date: 2026-11-27 11:52:40
 
 Found by bench/reporting at 1,000,000 bookings: a year of the network read ~500,000 bookings
 and joined ~55,000 notes to them on every view. Both tables are derived from the records and
-kept current by the application (clinic_app/headoffice/daily_bookings.py, outcome_scores.py).
+kept current by the application (clinic_app/reporting/projections/daily_bookings.py, outcome_scores.py).
 
 The backfill calls the application's own rebuild, so that the rows equal what the application
 computes, by the one definition of each figure. Should that code one day no longer run against

@@ -7,9 +7,9 @@ Create Date: 2026-11-27 12:00:00
 Found by bench/reporting at 1,000,000 bookings: a year of the network's exercise effects read
 ~70,000 check-ins and ~170,000 check-in exercises, with each patient's previous check-in, on
 every view. daily_exercise_effects and daily_category_effects hold those figures per day; they
-are derived from the check-ins and kept current by clinic_app/headoffice/daily_effects.py.
+are derived from the check-ins and kept current by clinic_app/reporting/projections/daily_effects.py.
 Retention read each programme's latest exercise check-in: programmes.last_exercised_on keeps
-it (clinic_app/adherence/last_exercised.py), and ix_bookings_patient_start finds the visit that
+it (clinic_app/reporting/projections/last_exercised.py), and ix_bookings_patient_start finds the visit that
 places each programme at a clinic from the index alone.
 
 The backfill calls the application's own rebuild, so that the rows equal what the reports

@@ -17,9 +17,8 @@ from __future__ import annotations
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from clinic_app.reporting.models import DailyCategoryEffect, DailyExerciseEffect
+from clinic_app.reporting.models import DailyBookingFigures, DailyCategoryEffect, DailyExerciseEffect, OutcomeScore
 from clinic_app.reporting.projections import daily_bookings, daily_effects, last_exercised, outcome_scores
-from clinic_app.rollout.models import DailyBookingFigures, OutcomeScore
 
 HOOKS = (daily_bookings.recount_after_flush, outcome_scores.refile_after_flush,
          daily_effects.recount_after_flush, last_exercised.refresh_after_flush)

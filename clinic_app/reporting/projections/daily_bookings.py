@@ -2,7 +2,7 @@
 
 A report over a year of the whole network would otherwise aggregate ~500,000 bookings on every
 view (bench/README.md). daily_booking_figures holds, for each clinic and each of its local
-calendar days with bookings, the figures of reporting.booking_figure_columns over that day's
+calendar days with bookings, the figures of queries/bookings.py's booking_figure_columns over that day's
 bookings: the same SQL, so a row always equals what the report would compute from the bookings.
 
 Whenever a flush inserts, changes or deletes a booking, the rows of the (clinic, day) it was on
@@ -30,16 +30,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from clinic_app.clinics.models import Clinic
-from clinic_app.reporting.queries.bookings import (
-    BookingFigures,
-    ClinicRef,
-    ReportRange,
-    booking_figure_columns,
-    in_local_range,
-    local_windows,
-)
+from clinic_app.reporting.models import DailyBookingFigures as Daily
+from clinic_app.reporting.queries.bookings import BookingFigures, booking_figure_columns
+from clinic_app.reporting.queries.scope import ClinicRef, ReportRange, in_local_range, local_windows
 from clinic_app.reporting.queries.sql import local_date
-from clinic_app.rollout.models import DailyBookingFigures as Daily
 from clinic_app.scheduling.models import Booking
 
 FIGURES = [figure.name for figure in fields(BookingFigures)]

@@ -1,10 +1,10 @@
-"""The per-day effect tables (effect_tables.py), kept current as check-ins change.
+"""The per-day effect tables (reporting/models.py), kept current as check-ins change.
 
 A check-in's change in pain is measured from the same patient's previous check-in, so writing
 one changes its own day's figures and those of the patient's next check-in. After every flush
 that writes a check-in or one of its exercises, the rows of the days of that check-in and of
 the patient's later check-ins are deleted and counted again from the check-ins, in the same
-transaction, with the queries the one-clinic report uses (reporting_adherence.exercise_counts
+transaction, with the queries the one-clinic report uses (queries/adherence.py: exercise_counts
 and category_counts): a row always equals what the report would count from the check-ins.
 
 Concurrency (PostgreSQL, READ COMMITTED): before counting, the transaction takes an advisory
@@ -26,7 +26,7 @@ from clinic_app.adherence.models import ExerciseCheckIn
 from clinic_app.reporting.models import DailyCategoryEffect, DailyExerciseEffect
 from clinic_app.reporting.projections.flushed import check_ins_written
 from clinic_app.reporting.queries.adherence import FIGURES, category_counts, check_ins_with_change, exercise_counts
-from clinic_app.reporting.queries.bookings import ReportRange
+from clinic_app.reporting.queries.scope import ReportRange
 
 # The first key of this module's PostgreSQL advisory locks (the second is the day's ordinal).
 LOCK_SPACE = 7340

@@ -1,5 +1,5 @@
 """Which check-ins a flush wrote, for the hooks that keep figures derived from check-ins current
-(adherence/last_exercised.py, headoffice/daily_effects.py)."""
+(last_exercised.py, daily_effects.py)."""
 
 from __future__ import annotations
 

@@ -20,8 +20,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from clinic_app.clinics.models import Clinic
+from clinic_app.reporting.models import OutcomeScore
 from clinic_app.reporting.queries.sql import local_date
-from clinic_app.rollout.models import OutcomeScore
 from clinic_app.scheduling.models import Booking
 from clinic_app.treatments.models import OdiResponse, TreatmentNote
 

@@ -17,18 +17,15 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
-from clinic_app.adherence.rules import RETENTION_DAYS, Feeling
+from clinic_app.adherence.rules import Feeling
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
+from clinic_app.reporting.definitions import RETENTION_DAYS
 from clinic_app.reporting.models import DailyCategoryEffect, DailyExerciseEffect
-from clinic_app.reporting.queries.bookings import ClinicRef, ReportRange, share
+from clinic_app.reporting.queries.scope import ClinicRef, ReportRange, share
 from clinic_app.reporting.queries.sql import count_where, days_between, local_date
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.treatments.models import Exercise, Programme
-
-# "Only 3 in 10 still exercising 2-3 days after the visit": the company's published claim,
-# compared with the day-3 retention.
-CLAIMED_DAY_3_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ def retention_figures(report: ReportRange, clinics: list[ClinicRef], today: date
     """Per clinic, of the programmes prescribed on the report's days: for N in 3, 7 and 14, how
     many were prescribed at least N days before ``today`` and, of those, how many have an
     exercise check-in on day N or later (the prescription day is day 0). The latest exercise
-    check-in is kept on each programme (adherence/last_exercised.py), not looked up here."""
+    check-in is kept on each programme (projections/last_exercised.py), not looked up here."""
     placed = placed_programmes(created_around(report))
     programmes = (
         select(placed.c.clinic_id, placed.c.prescribed_on, placed.c.last_exercised_on.label("last_on"))
@@ -203,7 +200,7 @@ def _summed(table):
 def effect_by_exercise(report: ReportRange) -> list[EffectFigures]:
     """Per exercise, over the check-ins on the report's days on which it was done (one set or
     more): how it felt and the mean change in pain since the previous check-in. The whole
-    network's is added up from the per-day table (daily_effects.py keeps it equal to the
+    network's is added up from the per-day table (projections/daily_effects.py keeps it equal to the
     check-ins); one clinic's is counted from its check-ins."""
     if report.clinic_id is None:
         counts = (select(DailyExerciseEffect.exercise_id, *_summed(DailyExerciseEffect))

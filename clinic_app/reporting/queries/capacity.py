@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from clinic_app.clinics.models import ClinicClosure, OpeningHours
 from clinic_app.extensions import db
-from clinic_app.reporting.queries.bookings import ClinicRef, ReportRange, local_windows
+from clinic_app.reporting.queries.scope import ClinicRef, ReportRange, local_windows
 from clinic_app.scheduling.models import DatedHours, Practitioner, ScheduleBreak, TimeOff, WorkingHours
 from clinic_app.scheduling.rules import PractitionerDay, WallInterval, wall_to_instant, working_intervals
 

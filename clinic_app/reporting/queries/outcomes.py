@@ -22,12 +22,10 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from clinic_app.extensions import db
-from clinic_app.reporting.queries.bookings import ClinicRef, ReportRange, share
+from clinic_app.reporting.definitions import IMPROVEMENT_TENTHS
+from clinic_app.reporting.models import OutcomeScore
+from clinic_app.reporting.queries.scope import ClinicRef, ReportRange, share
 from clinic_app.reporting.queries.sql import count_where
-from clinic_app.rollout.models import OutcomeScore
-
-# 30% of the first score, compared as fall x 10 >= first x 3 so no rounding can tip it.
-IMPROVEMENT_TENTHS = 3
 
 
 @dataclass(frozen=True)
