@@ -91,17 +91,17 @@ def import_models() -> None:
 def register_blueprints(app: Flask) -> None:
     from clinic_app.accounts.two_factor_views import bp as two_factor
     from clinic_app.accounts.views import bp as accounts
-    from clinic_app.admin.views import bp as admin
-    from clinic_app.api.bookings import bp as booking_api
-    from clinic_app.api.views import bp as api
-    from clinic_app.booking.views import bp as booking
+    from clinic_app.admin import bp as admin
+    from clinic_app.api import bookings_bp as booking_api
+    from clinic_app.api import bp as api
+    from clinic_app.booking import bp as booking
     from clinic_app.clinics.views import bp as clinics
     from clinic_app.demand.views import bp as demand
     from clinic_app.extensions import api as json_api
-    from clinic_app.headoffice.views import bp as headoffice
-    from clinic_app.portal.views import bp as portal
-    from clinic_app.practice.views import bp as practice
-    from clinic_app.public.views import bp as public
+    from clinic_app.headoffice import bp as headoffice
+    from clinic_app.portal import bp as portal
+    from clinic_app.practice import bp as practice
+    from clinic_app.public import bp as public
     from clinic_app.waitlist.views import bp as waitlist
 
     for blueprint in (public, clinics, demand, accounts, booking, waitlist, portal, practice, headoffice, admin):

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from wtforms import SelectChoice
 
 from clinic_app.accounts import service as accounts
 from clinic_app.accounts.forms import StaffUserForm
 from clinic_app.accounts.models import Role
 from clinic_app.accounts.policy import area_required
+from clinic_app.admin import bp
 from clinic_app.clinics import service as clinics
 from clinic_app.clinics.forms import ClinicForm
 from clinic_app.clinics.models import ClinicStatus
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.get("/")

@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, request
-from flask_smorest import Blueprint
 from werkzeug.exceptions import UnprocessableEntity
 
 from clinic_app import clock
+from clinic_app.api import bookings_bp as bp
 from clinic_app.api.booking_schemas import (
     AvailabilityQuerySchema,
     AvailabilitySchema,
@@ -30,7 +30,7 @@ from clinic_app.booking.journey import offered_service
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.clinics.service import get_public_clinic
 from clinic_app.errors import DomainError, ErrorSchema, ValidationFailed, error_response
-from clinic_app.extensions import begin_serialised_transaction, csrf, db, limiter
+from clinic_app.extensions import begin_serialised_transaction, db, limiter
 from clinic_app.headers import keep_token_private, never_cache
 from clinic_app.ids import LARGEST_ID
 from clinic_app.notifications.links import public_url
@@ -49,8 +49,6 @@ from clinic_app.scheduling.booking import (
 from clinic_app.scheduling.models import Booking
 from clinic_app.scheduling.rules import Slot
 
-bp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Free times and bookings")
-csrf.exempt(bp)  # no cookie is read: the manage token in the address is the credential
 write_limit = limiter.shared_limit(lambda: current_app.config["BOOKING_API_LIMIT"], scope="booking-api")
 
 # The booking service names patient problems by the HTML form's field; here they are nested.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, url_for
-from flask_smorest import Blueprint
 
+from clinic_app.api import bp
 from clinic_app.api.payloads import nearest_answer
 from clinic_app.api.schemas import (
     ApiIndexSchema,
@@ -18,11 +18,8 @@ from clinic_app.clinics.address_lookup import configured_address_lookup
 from clinic_app.clinics.search import rank_near
 from clinic_app.clock import utcnow
 from clinic_app.errors import ErrorSchema
-from clinic_app.extensions import csrf, db
+from clinic_app.extensions import db
 from clinic_app.geo.geocoding import place_for_coordinates, place_for_text, place_for_zip
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Clinics and where they are")
-csrf.exempt(bp)  # read-only, and no cookie-authenticated writes
 
 
 @bp.get("/")

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from flask import abort, make_response, redirect, render_template, url_for
 
 from clinic_app import clock
+from clinic_app.booking import bp
 from clinic_app.booking.forms import CancelForm
-from clinic_app.booking.views import bp
 from clinic_app.booking.visit_changes import (
     VisitPages,
     cancel_visit,

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from clinic_app import clock
 from clinic_app.accounts.models import Role
 from clinic_app.accounts.verification import account_id_for_patient  # a confirmed e-mail and date of birth
+from clinic_app.booking import bp
 from clinic_app.booking.forms import BookingDetailsForm
 from clinic_app.booking.free_times import free_week, parse_day
 from clinic_app.booking.journey import Journey, StepMissing, read_journey, services_offered
@@ -24,8 +25,6 @@ from clinic_app.extensions import begin_serialised_transaction, db, limiter
 from clinic_app.patients.service import PatientDetails
 from clinic_app.scheduling.availability import practitioners_offering
 from clinic_app.scheduling.booking import BookingRequest, SlotUnavailable, book_appointment
-
-bp = Blueprint("booking", __name__, url_prefix="/book")
 
 # Errors the booking service names by a field of the details form; others are about the visit.
 PATIENT_FIELDS = {"first_name", "last_name", "email", "phone", "date_of_birth", "new_patient", "pain_area"}
@@ -166,6 +165,3 @@ def _explain(form: BookingDetailsForm, error: DomainError, journey: Journey) -> 
 def _iso(days: dict) -> dict[str, str]:
     return {name: day.isoformat() for name, day in days.items()}
 
-
-# The visit's own pages register on the same blueprint.
-from clinic_app.booking import manage  # noqa: E402, F401

@@ -1,5 +1,5 @@
 """The network map (/headoffice/network) and where to open next (/headoffice/where-next and
-its CSV file). Routes join the head-office blueprint (imported at the bottom of views.py)."""
+its CSV file): the figures and the ranking are demand's (demand/network_data.py, where_next*.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from clinic_app.clock import utcnow
 from clinic_app.demand import network_data
 from clinic_app.demand.where_next import SEARCH_WEIGHT, WhereNext
 from clinic_app.demand.where_next_service import DEMAND_DAYS, MIN_CITY_POPULATION, find_where_next
+from clinic_app.headoffice import bp
 from clinic_app.headoffice.network_forms import MAX_PICKS, WhereNextForm
 from clinic_app.headoffice.reports import FORMULA_START
-from clinic_app.headoffice.views import bp
 
 DEFAULT_PICKS = 10
 WHERE_NEXT_FIELDS = ("radius_miles", "count")

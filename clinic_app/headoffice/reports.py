@@ -1,8 +1,8 @@
 """Network reporting pages: /headoffice/reports and a CSV file for every table on it.
 
-Routes join the head-office blueprint. The figures are computed in clinic_app/reporting/
-(tables.py, queries/, definitions.py); this module reads the form and
-answers with the page or the file. A bad date is shown next to its field with a 422.
+The figures are computed in clinic_app/reporting/ (tables.py, queries/, definitions.py); this
+module reads the form and answers with the page or the file. A bad date is shown next to its
+field with a 422.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from wtforms import SelectChoice
 
 from clinic_app.accounts.policy import area_required
 from clinic_app.clock import utcnow
+from clinic_app.headoffice import bp
 from clinic_app.headoffice.reporting_forms import ReportForm
-from clinic_app.headoffice.views import bp
 from clinic_app.reporting.queries.scope import ReportRange, clinic_choices, default_range
 from clinic_app.reporting.tables import NETWORK, TABLE_KEYS, Table, build_tables
 

@@ -10,7 +10,7 @@ from clinic_app import clock
 from clinic_app.accounts.policy import area_required
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db
-from clinic_app.headoffice.views import bp
+from clinic_app.headoffice import bp
 from clinic_app.rollout import service
 from clinic_app.rollout.forms import (
     AdvanceForm,

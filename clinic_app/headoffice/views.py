@@ -1,8 +1,8 @@
-"""Head office under /headoffice/: the network at a glance."""
+"""Head office's front page (the network at a glance) and the audit search."""
 
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Blueprint, render_template, request, url_for
+from flask import render_template, request, url_for
 
 from clinic_app import clock
 from clinic_app.accounts.policy import area_required
@@ -10,12 +10,9 @@ from clinic_app.accounts.service import count_users_by_role
 from clinic_app.audit.service import AuditQuery, search_events
 from clinic_app.clinics.models import ClinicStatus
 from clinic_app.clinics.service import count_clinics_by_status
-from clinic_app.headers import never_cache
+from clinic_app.headoffice import bp
 from clinic_app.headoffice.forms import AUDIT_ACTIONS, AuditSearchForm
 from clinic_app.reporting.queries.dashboard import UPCOMING_DAYS, count_upcoming_visits
-
-bp = Blueprint("headoffice", __name__, url_prefix="/headoffice")
-bp.after_request(never_cache)
 
 
 @bp.get("/")
@@ -72,6 +69,3 @@ def audit_query(form: AuditSearchForm, limit: int) -> AuditQuery:
 def _audit_page_url(page: int) -> str:
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return url_for("headoffice.audit", **args, page=page)
-
-
-from clinic_app.headoffice import network, reports, rollout  # noqa: E402, F401 - their routes join this blueprint

@@ -1,0 +1,13 @@
+"""The patient portal under /my/: visits, the home programme and its daily check-in, the
+reminder e-mails' pages, the account and who looked at the record. Every page is private
+(no-store) and keeps tokens in its address out of the Referer."""
+
+from flask import Blueprint
+
+from clinic_app.headers import keep_token_private, never_cache
+
+bp = Blueprint("portal", __name__, url_prefix="/my")
+bp.after_request(never_cache)
+bp.after_request(keep_token_private)
+
+from clinic_app.portal import account, record_access, reminders, views, visits  # noqa: E402, F401 - routes join bp

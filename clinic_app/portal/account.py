@@ -16,8 +16,8 @@ from clinic_app.accounts.verification import send_verification_email
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db, limiter
+from clinic_app.portal import bp
 from clinic_app.portal.my_data import export_account_data
-from clinic_app.portal.views import bp
 
 
 @bp.post("/verify-email")

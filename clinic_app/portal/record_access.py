@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from clinic_app import clock
 from clinic_app.accounts.policy import area_required
+from clinic_app.portal import bp
 from clinic_app.portal.record_access_log import SHOWN_DAYS, find_record_access
-from clinic_app.portal.views import bp
 
 
 @bp.get("/record-access")

@@ -27,14 +27,8 @@ from clinic_app.adherence.reminders import (
     time_label,
 )
 from clinic_app.extensions import db
-from clinic_app.portal.views import (
-    _check_in_context,
-    _own_programme,
-    _portal_page,
-    _programme_page,
-    _save_check_in,
-    bp,
-)
+from clinic_app.portal import bp
+from clinic_app.portal.pages import check_in_context, own_programme, portal_page, programme_page, save_check_in
 from clinic_app.treatments.models import Programme
 from clinic_app.treatments.programmes import current_programme, programme_for_token
 
@@ -54,15 +48,15 @@ class ReminderPanel:
 @bp.post("/reminders")
 @area_required("portal")
 def save_reminders():
-    programme = _own_programme(current_user.id) or abort(404)
-    return _save_setting(programme, url_for("portal.index", _anchor="check-in-reminders"), _portal_page)
+    programme = own_programme(current_user.id) or abort(404)
+    return _save_setting(programme, url_for("portal.index", _anchor="check-in-reminders"), portal_page)
 
 
 @bp.post("/programme/<token>/reminders")
 def save_link_reminders(token: str):
     programme = _current_by_link(token) or abort(404)
     back = url_for("portal.programme_by_link", token=token, _anchor="check-in-reminders")
-    return _save_setting(programme, back, lambda: _programme_page(programme, token))
+    return _save_setting(programme, back, lambda: programme_page(programme, token))
 
 
 @bp.get("/reminders/<token>")
@@ -77,7 +71,7 @@ def reminder_check_in_page(token: str):
 def reminder_check_in(token: str):
     programme = _programme_for_reminder(token)
     back = url_for("portal.reminder_check_in_page", token=token, _anchor="check-in")
-    return _save_check_in(programme, back, lambda form: _reminder_programme_page(programme, token, form))
+    return save_check_in(programme, back, lambda form: _reminder_programme_page(programme, token, form))
 
 
 @bp.route("/reminders/stop/<token>", methods=["GET", "POST"])
@@ -98,7 +92,7 @@ def reminder_panel_context() -> dict:
     """The reminder panel for the pages that show it; None elsewhere."""
     signed_in = current_user.is_authenticated
     if signed_in and request.endpoint in ("portal.index", "portal.check_in", "portal.save_reminders"):
-        programme = _own_programme(current_user.id)
+        programme = own_programme(current_user.id)
         action = url_for("portal.save_reminders")
     elif request.endpoint in ("portal.programme_by_link", "portal.programme_check_in", "portal.save_link_reminders"):
         token = request.view_args["token"]
@@ -149,5 +143,5 @@ def _reminder_programme_page(programme: Programme, token: str, form=None):
         programme=programme,
         replaced=False,
         check_in_url=url_for("portal.reminder_check_in", token=token),
-        **_check_in_context(programme, form),
+        **check_in_context(programme, form),
     )

@@ -2,41 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from clinic_app import clock
 from clinic_app.accounts.policy import area_required
-from clinic_app.adherence.forms import check_in_form
-from clinic_app.adherence.service import patient_today, progress, record_check_in
-from clinic_app.errors import DomainError
-from clinic_app.extensions import db
-from clinic_app.headers import keep_token_private, never_cache
-from clinic_app.patients.models import Patient
-from clinic_app.scheduling.booking import may_change_online
-from clinic_app.scheduling.models import Booking, BookingStatus
-from clinic_app.scheduling.notifications import describe_when
-from clinic_app.treatments.models import Programme
-from clinic_app.treatments.programmes import current_programme, programme_for_token
-
-bp = Blueprint("portal", __name__, url_prefix="/my")
-bp.after_request(never_cache)
-bp.after_request(keep_token_private)
+from clinic_app.portal import bp
+from clinic_app.portal.pages import own_programme, portal_page, programme_page, save_check_in
+from clinic_app.treatments.programmes import programme_for_token
 
 
 @bp.get("/")
 @area_required("portal")
 def index():
-    return _portal_page()
+    return portal_page()
 
 
 @bp.post("/check-in")
 @area_required("portal")
 def check_in():
-    programme = _own_programme(current_user.id) or abort(404)
-    return _save_check_in(programme, url_for("portal.index", _anchor="check-in"), _portal_page)
+    programme = own_programme(current_user.id) or abort(404)
+    return save_check_in(programme, url_for("portal.index", _anchor="check-in"), portal_page)
 
 
 @bp.get("/programme/<token>")
@@ -45,100 +30,11 @@ def programme_by_link(token: str):
     (the token is the key) and printable, with the day's check-in. Says so when a newer version
     has replaced it."""
     programme = programme_for_token(token) or abort(404)
-    return _programme_page(programme, token)
+    return programme_page(programme, token)
 
 
 @bp.post("/programme/<token>/check-in")
 def programme_check_in(token: str):
     programme = programme_for_token(token) or abort(404)
     back = url_for("portal.programme_by_link", token=token, _anchor="check-in")
-    return _save_check_in(programme, back, lambda form: _programme_page(programme, token, form))
-
-
-def _save_check_in(programme: Programme, back: str, page_with):
-    now = clock.utcnow()
-    form = check_in_form(programme)
-    if not form.validate_on_submit():
-        return page_with(form), 422
-    try:
-        record_check_in(programme, form.details(patient_today(programme.patient_id, now)), now)
-    except DomainError as error:
-        db.session.rollback()
-        target = getattr(form, error.field, None) if error.field else None
-        (target.errors if target is not None else form.form_errors).append(error.message)
-        return page_with(form), 422
-    db.session.commit()
-    flash("Thank you: today's check-in is saved.", "success")
-    return redirect(back)
-
-
-def _programme_page(programme: Programme, token: str, form=None):
-    latest = current_programme(programme.patient_id) if programme.replaced_at else programme
-    replaced = latest is not programme
-    context = {} if replaced else _check_in_context(programme, form)
-    return render_template(
-        "portal/programme.html",
-        programme=programme,
-        replaced=replaced,
-        check_in_url=url_for("portal.programme_check_in", token=token),
-        **context,
-    )
-
-
-def _portal_page(form=None):
-    now = clock.utcnow()
-    own_visits = _visits(current_user.id)
-    programme = _own_programme(current_user.id)
-    return render_template(
-        "portal/index.html",
-        user=current_user,
-        upcoming=[v for v in reversed(own_visits) if v.start_at >= now and v.status == BookingStatus.BOOKED],
-        past=[v for v in own_visits if v.start_at < now or v.status != BookingStatus.BOOKED][:10],
-        programme=programme,
-        when=describe_when,
-        changeable=lambda visit: may_change_online(visit, now),
-        **(_check_in_context(programme, form) if programme else {}),
-    )
-
-
-def _check_in_context(programme: Programme, form=None) -> dict:
-    today = patient_today(programme.patient_id, clock.utcnow())
-    found = progress(programme, today)
-    if form is None:
-        entry = found.checked_in_today  # checking in again starts from what was saved
-        saved = {} if entry is None else {
-            "pain": entry.pain,
-            "feeling": entry.feeling,
-            **{f"sets_{item.exercise_id}": item.sets_done for item in entry.exercises},
-        }
-        form = check_in_form(programme, **saved)
-    return {"progress": found, "check_in_form": form}
-
-
-def _visits(user_id: int) -> list[Booking]:
-    """Every visit of the patient records this account holds, newest first."""
-    return list(
-        db.session.scalars(
-            select(Booking)
-            .join(Patient, Booking.patient_id == Patient.id)
-            .where(Patient.user_id == user_id)
-            .options(selectinload(Booking.clinic), selectinload(Booking.service), selectinload(Booking.practitioner))
-            .order_by(Booking.start_at.desc())
-        )
-    )
-
-
-def _own_programme(user_id: int) -> Programme | None:
-    """The current programme of the account's most recently treated patient record."""
-    patient_ids = db.session.scalars(select(Patient.id).where(Patient.user_id == user_id).order_by(Patient.id.desc()))
-    for patient_id in patient_ids:
-        programme = current_programme(patient_id)
-        if programme is not None:
-            return programme
-    return None
-
-
-# The other pages of /my/ register on this blueprint: visits cancelled and moved (visits.py), who
-# looked at the record (record_access.py), e-mail confirmation, profile, my data and deletion
-# (account.py), and the daily check-in reminder e-mails (reminders.py).
-from clinic_app.portal import account, record_access, reminders, visits  # noqa: E402, F401
+    return save_check_in(programme, back, lambda form: programme_page(programme, token, form))

@@ -21,7 +21,7 @@ from clinic_app.booking.visit_changes import (
 )
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
-from clinic_app.portal.views import bp
+from clinic_app.portal import bp
 from clinic_app.scheduling.models import Booking
 
 

@@ -25,10 +25,11 @@ from clinic_app.extensions import begin_serialised_transaction, db
 from clinic_app.ids import parse_id
 from clinic_app.patients.models import Patient
 from clinic_app.patients.service import PatientDetails
+from clinic_app.practice import bp
 from clinic_app.practice.day_sheet import clinic_patient, day_shown, search_clinic_patients
+from clinic_app.practice.pages import staff_actor
 from clinic_app.practice.schedule import clinic_for_staff, visit_day_url, visit_for_staff
 from clinic_app.practice.schedule_forms import WALK_IN, CancelVisitForm, MoveVisitForm, StaffBookingForm
-from clinic_app.practice.views import bp, staff_actor
 from clinic_app.scheduling.availability import free_slots, practitioners_offering, staff_booking_policy
 from clinic_app.scheduling.booking import (
     BookingRequest,

@@ -19,7 +19,8 @@ from clinic_app.adherence.nudges import acknowledge_alert, nudge_patient
 from clinic_app.adherence.rules import FLAT_OR_WORSE_ENTRIES, AlertReason, RiskReason
 from clinic_app.errors import DomainError
 from clinic_app.extensions import begin_serialised_transaction, db
-from clinic_app.practice.views import bp, staff_actor
+from clinic_app.practice import bp
+from clinic_app.practice.pages import staff_actor
 
 RISK_WORDS = {
     RiskReason.QUIET: "No check-in for {days} days",

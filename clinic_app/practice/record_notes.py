@@ -12,9 +12,10 @@ from clinic_app.accounts.policy import area_required
 from clinic_app.clock import utcnow
 from clinic_app.errors import Conflict, DomainError, ValidationFailed
 from clinic_app.extensions import db
+from clinic_app.practice import bp
+from clinic_app.practice.pages import staff_actor
 from clinic_app.practice.records import on_clinic_clock, reject, visit_for_records
 from clinic_app.practice.records_forms import AddendumForm, NoteForm
-from clinic_app.practice.views import bp, staff_actor
 from clinic_app.scheduling.models import Booking
 from clinic_app.treatments.models import TreatmentNote
 from clinic_app.treatments.notes import NoteDetails, add_addendum, note_for_visit, save_draft, sign_note

@@ -15,9 +15,10 @@ from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.ids import parse_id
 from clinic_app.patients.models import Patient
+from clinic_app.practice import bp
+from clinic_app.practice.pages import staff_actor
 from clinic_app.practice.records import reject
 from clinic_app.practice.records_forms import ProgrammeForm
-from clinic_app.practice.views import bp, staff_actor
 from clinic_app.scheduling.models import Practitioner
 from clinic_app.treatments.access import patient_for
 from clinic_app.treatments.models import Programme

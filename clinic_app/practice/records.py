@@ -14,9 +14,10 @@ from clinic_app.accounts.policy import area_required, can_work_at
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
+from clinic_app.practice import bp
+from clinic_app.practice.pages import staff_actor
 from clinic_app.practice.records_forms import ODI_QUESTIONS, ChartForm, OdiForm
 from clinic_app.practice.trend_chart import trend_chart
-from clinic_app.practice.views import bp, staff_actor
 from clinic_app.scheduling.models import ATTENDED, Booking
 from clinic_app.treatments.access import patient_for
 from clinic_app.treatments.charts import ChartDetails, PatientRecord, open_record, record_odi, update_chart
@@ -131,6 +132,3 @@ def odi_is_due(record: PatientRecord) -> bool:
     last_taken = record.odi[-1].taken_at
     since = sum(1 for v in attended if v.start_at > last_taken)
     return odi_due(len(attended) + 1, since, discharging=False)
-
-
-from clinic_app.practice import record_notes, record_programmes  # noqa: E402, F401

@@ -17,6 +17,7 @@ from clinic_app.booking.free_times import parse_day
 from clinic_app.clinics.models import Clinic
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db
+from clinic_app.practice import bp
 from clinic_app.practice.day_sheet import (
     build_columns,
     day_shown,
@@ -24,8 +25,8 @@ from clinic_app.practice.day_sheet import (
     schedule_practitioners,
     week_start,
 )
+from clinic_app.practice.pages import staff_actor
 from clinic_app.practice.schedule_forms import STATUS_ACTIONS, VisitStatusForm
-from clinic_app.practice.views import bp, staff_actor
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.visits import mark_visit
 
@@ -110,7 +111,3 @@ def chart_links() -> Callable[[int], str] | None:
 def _schedule_url(clinic: Clinic, day: date, week: bool) -> str:
     extra = {"view": "week"} if week else {}
     return url_for("practice.schedule", clinic_id=clinic.id, date=day.isoformat(), **extra)
-
-
-# Booking, moving and cancelling at the desk register on the same blueprint.
-from clinic_app.practice import desk  # noqa: E402, F401

@@ -22,6 +22,7 @@ from clinic_app.clinics.rules import local_date
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
+from clinic_app.practice import bp
 from clinic_app.practice.team_forms import (
     ClosureForm,
     DatedHoursForm,
@@ -30,7 +31,6 @@ from clinic_app.practice.team_forms import (
     TimeOffForm,
     WeekForm,
 )
-from clinic_app.practice.views import bp
 from clinic_app.scheduling import team
 from clinic_app.scheduling.models import Practitioner, ScheduleBreak, TimeOff, WorkingHours
 from clinic_app.scheduling.service import set_breaks

@@ -1,15 +1,11 @@
 """The practitioner workspace under /practice/: scoped to the clinics the user works at."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template
 from flask_login import current_user
 
 from clinic_app.accounts.policy import area_required, require_clinic_access
-from clinic_app.audit.service import Actor
 from clinic_app.clinics.service import get_clinic_with_staff
-from clinic_app.headers import never_cache
-
-bp = Blueprint("practice", __name__, url_prefix="/practice")
-bp.after_request(never_cache)
+from clinic_app.practice import bp, early_warning
 
 
 @bp.get("/")
@@ -25,15 +21,3 @@ def clinic(clinic_id: int):
     require_clinic_access(current_user, clinic_id)
     clinic = get_clinic_with_staff(clinic_id) or abort(404)
     return render_template("practice/clinic.html", clinic=clinic, staff=clinic.staff)
-
-
-
-def staff_actor() -> Actor:
-    """The signed-in staff member, and where from, for the audit trail."""
-    return Actor(current_user, request.remote_addr or "")
-
-
-# The other pages of the workspace register on this blueprint: the schedule and the desk
-# (schedule.py, desk.py), charts, notes, questionnaires and programmes (records.py), and the
-# clinic's team, profiles and hours (team.py).
-from clinic_app.practice import early_warning, records, schedule, team  # noqa: E402, F401

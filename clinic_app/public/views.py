@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -11,8 +11,7 @@ from clinic_app.clinics.models import ClinicStatus
 from clinic_app.clinics.service import count_clinics_by_status, states_with_open_clinics
 from clinic_app.extensions import db, limiter
 from clinic_app.geo.states import US_STATES
-
-bp = Blueprint("public", __name__)
+from clinic_app.public import bp
 
 
 @bp.get("/")
