@@ -25,6 +25,7 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     register_derived_tables(app)
+    register_signal_receivers(app)
     register_template_helpers(app)
     register_security_headers(app)
     return app
@@ -138,6 +139,24 @@ def register_derived_tables(app: Flask) -> None:
     from clinic_app.reporting.projections import keep_derived_tables_current
 
     keep_derived_tables_current()
+
+
+def register_signal_receivers(app: Flask) -> None:
+    """Side effects across domains: the domain that owns an event sends its signal (its
+    signals.py), and the domains that act on it are connected here, so the sender never imports
+    them. A receiver runs inside the sender's transaction. Connecting twice is a no-op."""
+    from clinic_app.clinics.signals import nearest_searched
+    from clinic_app.demand.service import record_search
+    from clinic_app.rollout.announcements import announce_opening
+    from clinic_app.rollout.signals import clinic_opened
+    from clinic_app.scheduling.signals import booking_cancelled, booking_made, booking_moved
+    from clinic_app.waitlist import service as waitlist
+
+    nearest_searched.connect(record_search)
+    booking_made.connect(waitlist.end_waiting_on_booking)
+    booking_cancelled.connect(waitlist.offer_time_cancelled)
+    booking_moved.connect(waitlist.offer_time_moved_from)
+    clinic_opened.connect(announce_opening)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -20,9 +20,9 @@ from clinic_app.extensions import db
 from clinic_app.notifications.cli import send_due
 from clinic_app.notifications.models import OutboxMessage
 from clinic_app.rollout import service as rollout_service
-from clinic_app.rollout.announcements import BATCH_SIZE, unwritten_announcements
+from clinic_app.rollout.announcements import BATCH_SIZE, announce_opening, unwritten_announcements
 from clinic_app.rollout.models import ClinicRollout, OpeningAnnouncement, RolloutMilestone, RolloutStage
-from clinic_app.rollout.opening import announce_opening, open_clinic
+from clinic_app.rollout.opening import open_clinic
 from clinic_app.rollout.rules import OpeningReadiness, is_late, missing_for_opening, next_stage
 from tests.factories import make_clinic, make_practitioner, make_service, make_user
 

@@ -9,8 +9,8 @@ wall time is split by wrapping, in this process only, the functions the view cal
   clinics per round, haversine, geodesics for the few that can be nearest);
 * clinic payloads: ``nearest_answer`` (serialised clinics from the in-process cache; a miss
   loads and serialises the clinic);
-* demand insert: ``record_search`` (one INSERT; on PostgreSQL the request runs in autocommit,
-  so this is also the point's commit);
+* demand insert: ``nearest_searched.send``, whose receiver is demand's ``record_search`` (one
+  INSERT; on PostgreSQL the request runs in autocommit, so this is also the point's commit);
 * commit: ``Session.commit`` (nothing left to send in autocommit);
 * the rest: request parsing, URL building, Flask and JSON.
 
@@ -37,6 +37,7 @@ from zips import benchmark_zips
 from clinic_app import create_app
 from clinic_app.api import views
 from clinic_app.clinics import search
+from clinic_app.clinics.signals import nearest_searched
 from clinic_app.demo.seed import seed_demo_clinics, seed_synthetic_network
 from clinic_app.extensions import db
 
@@ -70,7 +71,7 @@ class RequestPhases:
         self.wrap(views, "place_for_zip", lambda _: "zip lookup")
         self.wrap(search, "_nearest_ids", lambda _: "box queries + ranking")
         self.wrap(views, "nearest_answer", lambda _: "clinic payloads")
-        self.wrap(search, "record_search", lambda _: "demand insert")
+        self.wrap(nearest_searched, "send", lambda _: "demand insert")
         self.wrap(Session, "commit", lambda _: "commit")
 
     def uninstall(self):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
 from clinic_app.adherence.rules import CheckIn, Feeling, WeekAdherence, streak, weekly_adherence
+from clinic_app.adherence.signals import check_in_saved
 from clinic_app.clinics.models import Clinic
 from clinic_app.clinics.rules import local_date
 from clinic_app.errors import ValidationFailed
@@ -87,6 +88,7 @@ def record_check_in(programme: Programme, details: CheckInDetails, now: datetime
     for stale in existing.values():
         entry.exercises.remove(stale)
     db.session.flush()
+    check_in_saved.send(entry, now=now)
     return entry
 
 

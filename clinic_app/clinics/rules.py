@@ -75,3 +75,8 @@ def slug_for(name: str) -> str:
     """A lowercase, hyphenated ASCII slug for a clinic name."""
     ascii_name = name.encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:80] or "clinic"
+
+
+def is_served(nearest_open_miles: float | None, service_radius_miles: float) -> bool:
+    """A search is served when an open clinic lies within the service radius."""
+    return nearest_open_miles is not None and nearest_open_miles <= service_radius_miles

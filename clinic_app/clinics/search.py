@@ -16,8 +16,8 @@ from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import selectinload
 
 from clinic_app.clinics.models import Clinic, ClinicStatus
-from clinic_app.demand.rules import is_served
-from clinic_app.demand.service import record_search
+from clinic_app.clinics.rules import is_served
+from clinic_app.clinics.signals import nearest_searched
 from clinic_app.extensions import db
 from clinic_app.geo.geocoding import Place
 from clinic_app.geo.geometry import Box, bounding_box, nearest_by_geodesic
@@ -200,7 +200,8 @@ def rank_near(
     origin: Place, limit: int, radius_miles: float | None, service_radius_miles: float, now: datetime
 ) -> NearbyRanking:
     """A patient's search: the nearest open clinics, those opening soon within the service
-    radius, and an anonymous demand point recording how far the nearest open clinic was."""
+    radius; and the search is announced (nearest_searched: demand records an anonymous point of
+    how far the nearest open clinic was)."""
     questions = [
         _question(limit, radius_miles, ClinicStatus.OPEN),
         # Clinics opening soon are few (a tenth of the network): their whole service-radius box
@@ -212,7 +213,7 @@ def rank_near(
     open_ranked, soon_ranked, *nearest = _nearest_ids(origin.latitude, origin.longitude, questions)
     nearest = nearest[0] if nearest else open_ranked[:1]
     nearest_miles = nearest[0][1] if nearest else None
-    record_search(origin.latitude, origin.longitude, origin.zip_code, nearest_miles, service_radius_miles, now)
+    nearest_searched.send(origin, nearest_open_miles=nearest_miles, service_radius_miles=service_radius_miles, now=now)
     return NearbyRanking(origin, open_ranked, soon_ranked, nearest_miles, service_radius_miles)
 
 

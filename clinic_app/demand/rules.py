@@ -18,8 +18,3 @@ def coarse_point(latitude: float, longitude: float, zip_code: str = "") -> Coars
     lat, lng = round(latitude, 1), round(longitude, 1)
     area = f"ZIP {zip_code[:3]}" if len(zip_code) >= 3 else f"{lat:.1f},{lng:.1f}"
     return CoarsePoint(area, lat, lng)
-
-
-def is_served(nearest_open_miles: float | None, service_radius_miles: float) -> bool:
-    """A search is served when an open clinic lies within the service radius."""
-    return nearest_open_miles is not None and nearest_open_miles <= service_radius_miles

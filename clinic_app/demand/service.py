@@ -8,27 +8,22 @@ from datetime import datetime
 from sqlalchemy import insert, select, text, update
 
 from clinic_app.accounts.rules import normalise_email
+from clinic_app.clinics.rules import is_served
 from clinic_app.clock import utcnow
 from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
-from clinic_app.demand.rules import coarse_point, is_served
+from clinic_app.demand.rules import coarse_point
 from clinic_app.extensions import db
-from clinic_app.geo.geocoding import InvalidLocation, locate_zip
+from clinic_app.geo.geocoding import InvalidLocation, Place, locate_zip
 from clinic_app.notifications.links import public_url
 from clinic_app.notifications.service import queue_email
 
 
-def record_search(
-    latitude: float,
-    longitude: float,
-    zip_code: str,
-    nearest_open_miles: float | None,
-    service_radius: float,
-    now: datetime,
-) -> None:
+def record_search(origin: Place, nearest_open_miles: float | None, service_radius_miles: float,
+                  now: datetime) -> None:
     """Every search leaves one coarse, anonymous demand point: one INSERT in the caller's
     transaction (or its own, when the caller runs in autocommit), without building an ORM
-    object nobody reads back."""
-    point = coarse_point(latitude, longitude, zip_code)
+    object nobody reads back. Receives clinics' nearest_searched."""
+    point = coarse_point(origin.latitude, origin.longitude, origin.zip_code)
     connection = db.session.connection()
     postgresql = connection.dialect.name == "postgresql"
     connection.execute(
@@ -39,7 +34,7 @@ def record_search(
             "latitude": point.latitude,
             "longitude": point.longitude,
             "nearest_open_miles": None if nearest_open_miles is None else round(nearest_open_miles, 1),
-            "served": is_served(nearest_open_miles, service_radius),
+            "served": is_served(nearest_open_miles, service_radius_miles),
         },
     )
 

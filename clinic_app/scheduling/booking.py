@@ -1,4 +1,5 @@
-"""Book, cancel and reschedule visits. Flush, never commit: the view commits.
+"""Book, cancel and reschedule visits. Flush, never commit: the view commits. Each operation
+ends by sending its signal (signals.py: the waitlist listens), inside the same transaction.
 
 Double booking is impossible at the database: PostgreSQL refuses overlapping active bookings
 of one practitioner (an exclusion constraint); on SQLite every transaction begins with
@@ -26,7 +27,7 @@ from clinic_app.scheduling.availability import booking_policy, free_slots, staff
 from clinic_app.scheduling.models import Booking, BookingStatus, Service
 from clinic_app.scheduling.notifications import queue_booking_message
 from clinic_app.scheduling.rules import Slot
-from clinic_app.waitlist.service import end_waiting_on_booking, offer_freed_time
+from clinic_app.scheduling.signals import booking_cancelled, booking_made, booking_moved
 
 
 class SlotUnavailable(Conflict):
@@ -73,8 +74,8 @@ def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, s
         manage_token_hash=hash_token(token), created_by_id=request.created_by_id,
     )
     _insert_or_conflict(booking, clinic, service, now, request.online)
-    end_waiting_on_booking(patient.email, clinic.id, service.id, now)
     queue_booking_message(booking, "confirmation", token)
+    booking_made.send(booking, now=now)
     return booking, token
 
 
@@ -94,7 +95,7 @@ def cancel_booking(booking: Booking, by: str, reason: str, now: datetime, online
     booking.sequence += 1
     db.session.flush()
     queue_booking_message(booking, "cancellation")
-    offer_freed_time(booking, now)
+    booking_cancelled.send(booking, now=now)
 
 
 def reschedule_booking(
@@ -118,7 +119,7 @@ def reschedule_booking(
     booking.sequence += 1
     _insert_or_conflict(booking, booking.clinic, booking.service, now, online)
     queue_booking_message(booking, "reschedule", previous_start=old_start)
-    offer_freed_time(booking, now, start=old_start, practitioner_id=old_practitioner)
+    booking_moved.send(booking, now=now, previous_start=old_start, previous_practitioner_id=old_practitioner)
     return booking
 
 

@@ -94,12 +94,13 @@ def confirm_entry(entry: WaitlistEntry, now: datetime) -> None:
     db.session.flush()
 
 
-def end_waiting_on_booking(email: str, clinic_id: int, service_id: int, now: datetime) -> None:
+def end_waiting_on_booking(booking: Booking, now: datetime) -> None:
     """Whoever books a service at a clinic has a time: their entry for it ends, so no more
-    offers come. (An entry made after the booking stays: it asks for a still earlier time.)"""
+    offers come. (An entry made after the booking stays: it asks for a still earlier time.)
+    Receives scheduling's booking_made."""
     entry = db.session.scalar(select(WaitlistEntry).where(
-        WaitlistEntry.email == normalise_email(email), WaitlistEntry.clinic_id == clinic_id,
-        WaitlistEntry.service_id == service_id, WaitlistEntry.left_at.is_(None),
+        WaitlistEntry.email == normalise_email(booking.patient.email), WaitlistEntry.clinic_id == booking.clinic_id,
+        WaitlistEntry.service_id == booking.service_id, WaitlistEntry.left_at.is_(None),
     ))
     if entry is not None:
         leave_waitlist(entry, now)
@@ -133,6 +134,17 @@ def offer_freed_time(booking: Booking, now: datetime, start: datetime | None = N
                 offered.append(entry)
     db.session.flush()
     return offered
+
+
+def offer_time_cancelled(booking: Booking, now: datetime) -> None:
+    """Receives scheduling's booking_cancelled: the visit's own time is free."""
+    offer_freed_time(booking, now)
+
+
+def offer_time_moved_from(booking: Booking, now: datetime, previous_start: datetime,
+                          previous_practitioner_id: int) -> None:
+    """Receives scheduling's booking_moved: the time the visit left is free."""
+    offer_freed_time(booking, now, start=previous_start, practitioner_id=previous_practitioner_id)
 
 
 def leave_url(entry: WaitlistEntry) -> str:
