@@ -26,6 +26,7 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     register_commands(app)
     register_derived_tables(app)
     register_signal_receivers(app)
+    register_due_mail(app)
     register_template_helpers(app)
     register_security_headers(app)
     return app
@@ -157,6 +158,19 @@ def register_signal_receivers(app: Flask) -> None:
     booking_cancelled.connect(waitlist.offer_time_cancelled)
     booking_moved.connect(waitlist.offer_time_moved_from)
     clinic_opened.connect(announce_opening)
+
+
+def register_due_mail(app: Flask) -> None:
+    """The e-mail each domain queues on every pass of the notification worker, in this order
+    (clinic_app/notifications/registry.py)."""
+    from clinic_app.adherence.reminders import queue_due_check_in_reminders
+    from clinic_app.notifications.registry import register_due_mail as register
+    from clinic_app.rollout.announcements import queue_opening_emails
+    from clinic_app.scheduling.reminders import queue_due_reminders
+
+    register(app, "visit reminders", queue_due_reminders)
+    register(app, "check-in reminders", queue_due_check_in_reminders)
+    register(app, "clinic-opening e-mails", queue_opening_emails, batched=True)
 
 
 def register_security_headers(app: Flask) -> None:

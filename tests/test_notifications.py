@@ -18,6 +18,7 @@ from clinic_app.clock import utcnow
 from clinic_app.extensions import db
 from clinic_app.notifications.cli import send_due
 from clinic_app.notifications.models import OutboxMessage
+from clinic_app.notifications.registry import register_due_mail
 from clinic_app.notifications.service import deliver_pending, queue_email
 from clinic_app.patients.service import PatientDetails
 from clinic_app.scheduling.booking import BookingRequest, book_appointment, cancel_booking, reschedule_booking
@@ -279,12 +280,12 @@ def test_the_worker_loop_stops_cleanly_on_sigterm(app, smtp_server):
 
 
 def test_a_failing_batch_of_opening_emails_does_not_hold_back_other_mail(
-    clinic, service, practitioner, smtp_server, monkeypatch, caplog
+    app, clinic, service, practitioner, smtp_server, caplog
 ):
     def broken_batch(now):  # a fault injected where the worker writes clinic-opening e-mails
         raise RuntimeError("could not render the e-mail to pat1@example.com")
 
-    monkeypatch.setattr("clinic_app.notifications.cli.queue_opening_emails", broken_batch)
+    register_due_mail(app, "clinic-opening e-mails", broken_batch, batched=True)  # in place of the real one
     book(clinic, service)
     assert send_due(VISIT - 25 * HOUR) == (0, 1)  # the booking confirmation still goes out
     assert smtp_server.wait_for(1)

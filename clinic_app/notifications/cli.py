@@ -15,42 +15,43 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from clinic_app import clock
-from clinic_app.adherence.reminders import queue_due_check_in_reminders
 from clinic_app.extensions import begin_serialised_transaction, db
+from clinic_app.notifications.registry import DueMail, due_mail
 from clinic_app.notifications.service import deliver_pending
 from clinic_app.notifications.transport import transport_for
-from clinic_app.rollout.announcements import queue_opening_emails
-from clinic_app.scheduling.reminders import queue_due_reminders
 
 log = logging.getLogger(__name__)
 
 
 def send_due(now: datetime | None = None) -> tuple[int, int]:
-    """One pass: queue due reminders of visits and of daily check-ins (committed first), write
-    the e-mails of clinics opened since the last pass, then deliver; return (queued reminders, sent).
-    ``now`` defaults to the clock (clinic_app.clock.utcnow, looked up at call time)."""
+    """One pass: queue the e-mails each domain has due (registry.py: visit and check-in
+    reminders, committed first; then the e-mails of clinics opened since the last pass, a batch
+    at a time), then deliver; return (queued reminders, sent). ``now`` defaults to the clock
+    (clinic_app.clock.utcnow, looked up at call time)."""
+    sources = due_mail(current_app)
     begin_serialised_transaction()  # SQLite: one worker queues at a time (PostgreSQL: unique keys)
-    queued = queue_due_reminders(now or clock.utcnow(), current_app.config["REMINDER_HOURS_BEFORE"])
-    queued += queue_due_check_in_reminders(now or clock.utcnow())
+    queued = sum(source.queue(now or clock.utcnow()) for source in sources if not source.batched)
     db.session.commit()
-    try:
-        _queue_opening_emails(now or clock.utcnow())
-    except Exception as error:  # noqa: BLE001 - one broken batch must not stop every other e-mail
-        db.session.rollback()
-        # The type only: a message could quote an address.
-        log.error("writing clinic-opening e-mails failed (%s); delivering the rest", type(error).__name__)
+    for source in sources:
+        if source.batched:
+            _queue_batches(source, now or clock.utcnow())
     return queued, deliver_pending(now)
 
 
-def _queue_opening_emails(now: datetime) -> None:
-    """Every e-mail an opening claimed, a batch per transaction, so a metro area's thousands
-    never hold SQLite's write lock for long."""
-    while True:
-        begin_serialised_transaction()
-        if not queue_opening_emails(now):
-            db.session.rollback()
-            return
-        db.session.commit()
+def _queue_batches(source: DueMail, now: datetime) -> None:
+    """A batch per transaction, until none is left, so a metro area's thousands of opening
+    e-mails never hold SQLite's write lock for long. A failure is logged and the pass goes on."""
+    try:
+        while True:
+            begin_serialised_transaction()
+            if not source.queue(now):
+                db.session.rollback()
+                return
+            db.session.commit()
+    except Exception as error:  # noqa: BLE001 - one broken batch must not stop every other e-mail
+        db.session.rollback()
+        # The type only: a message could quote an address.
+        log.error("writing %s failed (%s); delivering the rest", source.name, type(error).__name__)
 
 
 @click.command("send")

@@ -33,9 +33,12 @@ def reminder_due(start_at: datetime, announced_at: datetime, now: datetime, hour
     return window_opens <= now < start_at and announced_at < window_opens
 
 
-def queue_due_reminders(now: datetime, hours_before: int) -> int:
+def queue_due_reminders(now: datetime, hours_before: int | None = None) -> int:
     """Queue a reminder for every booked visit that is due one and has none for its current
-    time; return how many were queued. Cancelled and past visits never get one."""
+    time; return how many were queued. Cancelled and past visits never get one. ``hours_before``:
+    REMINDER_HOURS_BEFORE unless given."""
+    if hours_before is None:
+        hours_before = current_app.config["REMINDER_HOURS_BEFORE"]
     bookings = db.session.scalars(
         select(Booking).where(
             Booking.status == BookingStatus.BOOKED,
