@@ -38,7 +38,8 @@ DEFINITIONS = {
                     "cancelled.",
     "cancelled": "Visits in the range that were cancelled, by the patient or the clinic, at any time.",
     "late_cancelled": "Cancelled visits whose cancellation came less than the online-change notice "
-                      "(24 hours) before the visit was due to start.",
+                      "(24 hours) before the visit was due to start, when patients can no longer "
+                      "change a visit online. One cancelled exactly 24 hours before is not late.",
     "cancellation_rate": "Cancelled visits as a share of all bookings in the range.",
     "no_show_rate": "Visits marked as a no-show, as a share of the visits whose outcome was recorded "
                     "(arrived, seen or no-show). Visits still marked booked are left out. Cases: "
@@ -90,8 +91,10 @@ DEFINITIONS = {
 }
 
 
-def late_cancel_seconds() -> int:
-    """Late means inside the window in which online changes are refused (CHANGE_NOTICE_HOURS).
-    The per-day figures keep the count under the setting they were written with: after
-    changing it, `flask reports rebuild` counts the past under the new one."""
-    return current_app.config["CHANGE_NOTICE_HOURS"] * 3600
+def change_notice_hours() -> int:
+    """Late cancellation: cancelled once the online change window had closed, that is when
+    scheduling.rules.change_window_open(start_at, cancelled_at, CHANGE_NOTICE_HOURS) is false
+    (less than the notice before the start; exactly the notice is not late). The per-day
+    figures keep the count under the setting they were written with: after changing it,
+    `flask reports rebuild` counts the past under the new one."""
+    return current_app.config["CHANGE_NOTICE_HOURS"]

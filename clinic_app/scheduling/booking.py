@@ -26,7 +26,7 @@ from clinic_app.patients.service import PatientDetails, match_or_create_patient
 from clinic_app.scheduling.availability import booking_policy, free_slots, staff_booking_policy
 from clinic_app.scheduling.models import Booking, BookingStatus, Service
 from clinic_app.scheduling.notifications import queue_booking_message
-from clinic_app.scheduling.rules import Slot
+from clinic_app.scheduling.rules import Slot, change_window_open
 from clinic_app.scheduling.signals import booking_cancelled, booking_made, booking_moved
 
 
@@ -205,9 +205,9 @@ def _check_patient_may_book(patient_id: int, service: Service, new_patient: bool
 
 
 def may_change_online(booking: Booking, now: datetime) -> bool:
-    """A booked visit can be moved or cancelled online until CHANGE_NOTICE_HOURS before it."""
-    notice = timedelta(hours=current_app.config["CHANGE_NOTICE_HOURS"])
-    return booking.status == BookingStatus.BOOKED and booking.start_at - now >= notice
+    """A booked visit whose change window is still open (rules.change_window_open)."""
+    return booking.status == BookingStatus.BOOKED and change_window_open(
+        booking.start_at, now, current_app.config["CHANGE_NOTICE_HOURS"])
 
 
 def _check_change_window(booking: Booking, now: datetime) -> None:

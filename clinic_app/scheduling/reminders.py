@@ -23,6 +23,7 @@ from clinic_app.patients.models import Patient
 from clinic_app.scheduling.manage_links import sign_manage_link
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.notifications import booking_message_key, queue_booking_message
+from clinic_app.scheduling.rules import change_window_open
 
 
 def reminder_due(start_at: datetime, announced_at: datetime, now: datetime, hours_before: int) -> bool:
@@ -92,7 +93,7 @@ def _messages_queued_at(bookings: list[Booking]) -> dict[str, datetime]:
 
 def _queue_reminder(booking: Booking, now: datetime) -> int:
     notice_hours = current_app.config["CHANGE_NOTICE_HOURS"]
-    change_online = booking.start_at - now > timedelta(hours=notice_hours)
+    change_online = change_window_open(booking.start_at, now, notice_hours)
     return queue_due_now(
         lambda: queue_booking_message(booking, "reminder", sign_manage_link(booking), change_online=change_online,
                                       change_notice_hours=notice_hours),

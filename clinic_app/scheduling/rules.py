@@ -1,4 +1,5 @@
-"""The availability engine: pure functions, ``now`` passed in, no database.
+"""The availability engine and the online change window: pure functions, ``now`` passed in,
+no database.
 
 Schedules are wall-clock times in the clinic's zone; bookings are absolute (UTC) instants. A
 slot is built on the clinic's wall clock, turned into an instant, and checked back: a time
@@ -66,6 +67,15 @@ class Slot:
     start: datetime
     end: datetime
     practitioner_id: int
+
+
+def change_window_open(start_at: datetime, now: datetime, hours: int) -> bool:
+    """A visit may still be moved or cancelled online (by the patient: the booking pages, the
+    manage link, /my/ and the API) while at least ``hours`` (CHANGE_NOTICE_HOURS) remain before
+    it starts: ``start_at - now >= hours``. At exactly ``hours`` before the start it may; a
+    microsecond later it may not, and a cancellation then is a late one in the reports. The
+    one statement of this rule: everything else calls it."""
+    return start_at - now >= timedelta(hours=hours)
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:

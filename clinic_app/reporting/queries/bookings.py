@@ -9,10 +9,10 @@ from dataclasses import dataclass, fields
 from sqlalchemy import and_, case, func, select
 
 from clinic_app.extensions import db
-from clinic_app.reporting.definitions import ONLINE_SOURCES, STAFF_SOURCES, late_cancel_seconds
+from clinic_app.reporting.definitions import ONLINE_SOURCES, STAFF_SOURCES, change_notice_hours
 from clinic_app.reporting.models import DailyBookingFigures as Daily
 from clinic_app.reporting.queries.scope import ClinicRef, ReportRange, share
-from clinic_app.reporting.queries.sql import count_where, seconds_between
+from clinic_app.reporting.queries.sql import change_window_open, count_where, seconds_between
 from clinic_app.scheduling.models import ACTIVE_STATUSES, ATTENDED, Booking, BookingStatus
 
 
@@ -52,7 +52,7 @@ def booking_figure_columns() -> list:
     the one definition of each. projections/daily_bookings.py applies them to each clinic's days and keeps
     the results; booking_figures adds those days up."""
     cancelled = Booking.status == BookingStatus.CANCELLED
-    late = and_(cancelled, seconds_between(Booking.start_at, Booking.cancelled_at) < late_cancel_seconds())
+    late = and_(cancelled, ~change_window_open(Booking.start_at, Booking.cancelled_at, change_notice_hours()))
 
     return [
         func.count(),

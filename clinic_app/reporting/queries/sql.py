@@ -7,6 +7,9 @@
   connection gets a small function, ``bs_local_date``, that does it with Python's zoneinfo.
 - ``without_jit(session)``: PostgreSQL compiles no query of this transaction to machine code.
 - ``count_where(condition)``: how many rows of the group meet the condition (0, not NULL, for none).
+- ``change_window_open(start_at, at, hours)``: scheduling.rules.change_window_open in SQL, exact
+  to the microsecond. PostgreSQL compares the interval; SQLite keeps instants as text, so every
+  SQLite connection gets ``bs_change_window_open``, which calls the Python predicate itself.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, case, event, func, text
+from sqlalchemy import Boolean, Date, Integer, case, event, func, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+from clinic_app.scheduling import rules
 
 
 class seconds_between(FunctionElement):  # noqa: N801 - used like a SQL function
@@ -34,6 +39,11 @@ class days_between(FunctionElement):  # noqa: N801
 
 class local_date(FunctionElement):  # noqa: N801
     type = Date()
+    inherit_cache = True
+
+
+class change_window_open(FunctionElement):  # noqa: N801
+    type = Boolean()
     inherit_cache = True
 
 
@@ -82,6 +92,18 @@ def _local_date_postgresql(element, compiler, **kw):
     return f"CAST(({instant} AT TIME ZONE {zone}) AS DATE)"
 
 
+@compiles(change_window_open, "sqlite")
+def _window_sqlite(element, compiler, **kw):
+    start_at, at, hours = _args(element, compiler, **kw)
+    return f"bs_change_window_open({start_at}, {at}, {hours})"
+
+
+@compiles(change_window_open)
+def _window_postgresql(element, compiler, **kw):
+    start_at, at, hours = _args(element, compiler, **kw)
+    return f"(({start_at} - {at}) >= CAST({hours} AS INTEGER) * INTERVAL '1 hour')"
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -95,10 +117,17 @@ def _sqlite_local_date(stored: str | None, zone: str | None) -> str | None:
     return instant.astimezone(_zone(zone)).date().isoformat()
 
 
+def _sqlite_change_window_open(start_at: str | None, at: str | None, hours: int | None) -> int | None:
+    if start_at is None or at is None or hours is None:
+        return None
+    return int(rules.change_window_open(datetime.fromisoformat(start_at), datetime.fromisoformat(at), hours))
+
+
 @event.listens_for(Engine, "connect")
 def _register_sqlite_functions(dbapi_connection, connection_record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.create_function("bs_local_date", 2, _sqlite_local_date, deterministic=True)
+        dbapi_connection.create_function("bs_change_window_open", 3, _sqlite_change_window_open, deterministic=True)
 
 
 def without_jit(session) -> None:
