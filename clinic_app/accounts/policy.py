@@ -86,15 +86,22 @@ def require_clinic_access(user: User, clinic_id: int) -> None:
         abort(403)
 
 
-def sees_whole_schedule(user: User) -> bool:
-    """A clinic manager runs the clinic's day: every practitioner's visits. A practitioner
-    sees, books and changes their own."""
+def sees_whole_clinic(user: User) -> bool:
+    """A clinic manager sees the whole clinic: every practitioner's visits on the schedule, and
+    every patient in its care on the early warning. A practitioner sees, books and changes
+    their own visits, and watches their own patients."""
     return user.role == Role.CLINIC_MANAGER
+
+
+def clinics_caring_for_patients(user: User) -> list[int]:
+    """The clinics whose patients a member of staff looks after (early warning): a
+    practitioner's or manager's own; none for head office and admin, who treat nobody."""
+    return [clinic.id for clinic in user.clinics] if user.role in CLINIC_ROLES else []
 
 
 def can_handle_visit(user: User, clinic_id: int, practitioner_user_id: int) -> bool:
     """Check in, mark, move or cancel a visit: staff of its clinic whose schedule it is on."""
-    return can_work_at(user, clinic_id) and (sees_whole_schedule(user) or practitioner_user_id == user.id)
+    return can_work_at(user, clinic_id) and (sees_whole_clinic(user) or practitioner_user_id == user.id)
 
 
 def can_manage_team(user: User, clinic_id: int) -> bool:

@@ -21,7 +21,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from clinic_app.accounts.models import CLINIC_ROLES, Role, User
+from clinic_app.accounts.models import User
+from clinic_app.accounts.policy import clinics_caring_for_patients, sees_whole_clinic
 from clinic_app.adherence.models import AdherenceNudge, CheckInAlertAcknowledgement, ExerciseCheckIn
 from clinic_app.adherence.rules import FLAT_OR_WORSE_ENTRIES, AlertReason, RiskReason, alert_reasons, risk_reasons
 from clinic_app.adherence.service import as_check_in
@@ -114,11 +115,11 @@ def early_warning(user: User, now: datetime) -> EarlyWarning:
 
 def patients_in_care(user: User, now: datetime, patient_id: int | None = None) -> list[InCare]:
     """``user``'s patients with a watched current programme (just one, with ``patient_id``)."""
-    if user.role not in CLINIC_ROLES or not user.clinics:
+    clinic_ids = clinics_caring_for_patients(user)
+    if not clinic_ids:
         return []
-    clinic_ids = [clinic.id for clinic in user.clinics]
-    mine = None if user.role == Role.CLINIC_MANAGER else _practitioner_id(user)
-    if mine is None and user.role != Role.CLINIC_MANAGER:
+    mine = None if sees_whole_clinic(user) else _practitioner_id(user)
+    if mine is None and not sees_whole_clinic(user):
         return []  # a practitioner account without a profile treats nobody
     programmes = _watched_programmes(clinic_ids, now, patient_id)
     visits = _visits([programme.patient_id for programme in programmes])

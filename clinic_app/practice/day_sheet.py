@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from clinic_app.accounts.models import User
-from clinic_app.accounts.policy import sees_whole_schedule
+from clinic_app.accounts.policy import sees_whole_clinic
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
@@ -73,7 +73,7 @@ def schedule_practitioners(clinic: Clinic, user: User) -> list[Practitioner]:
     """Whose visits ``user`` sees: a manager, everyone with hours at the clinic; a
     practitioner, themselves."""
     query = select(Practitioner).order_by(Practitioner.display_name, Practitioner.id)
-    if not sees_whole_schedule(user):
+    if not sees_whole_clinic(user):
         return list(db.session.scalars(query.where(Practitioner.user_id == user.id)))
     working_here = select(WorkingHours.practitioner_id).where(WorkingHours.clinic_id == clinic.id)
     booked_here = select(Booking.practitioner_id).where(Booking.clinic_id == clinic.id)

@@ -14,7 +14,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from clinic_app import clock
-from clinic_app.accounts.policy import area_required, sees_whole_schedule
+from clinic_app.accounts.policy import area_required, sees_whole_clinic
 from clinic_app.audit.service import record_event
 from clinic_app.booking.free_times import parse_day
 from clinic_app.booking.journey import bookable_start, services_offered
@@ -127,7 +127,7 @@ def move_visit(clinic_id: int, booking_id: int):
     booking = visit_for_staff(clinic_for_staff(clinic_id), booking_id)  # again, inside the transaction
     try:
         # A practitioner moves their own visits within their own diary; a manager may hand one over.
-        reschedule_booking(booking, start, now, online=False, same_practitioner=not sees_whole_schedule(current_user))
+        reschedule_booking(booking, start, now, online=False, same_practitioner=not sees_whole_clinic(current_user))
         record_event(staff_actor(), booking.patient_id, "staff_move", booking, now)
     except DomainError as error:
         db.session.rollback()
@@ -172,14 +172,14 @@ def _desk_choice(clinic: Clinic, values, now: datetime) -> DeskChoice:
     patient_id = parse_id(raw_patient)
     patient = clinic_patient(clinic.id, patient_id) if patient_id else None
     search = (values.get("q") or "").strip()[:100]
-    return DeskChoice(clinic, services, service, allowed, chosen, day, today, sees_whole_schedule(current_user),
+    return DeskChoice(clinic, services, service, allowed, chosen, day, today, sees_whole_clinic(current_user),
                       patient, search, search_clinic_patients(clinic.id, search) if search else [])
 
 
 def _bookable_practitioners(clinic: Clinic, service: Service | None) -> list[Practitioner]:
     """A manager books for anyone offering the service here; a practitioner, for themselves."""
     offering = practitioners_offering(clinic, service) if service else []
-    if sees_whole_schedule(current_user):
+    if sees_whole_clinic(current_user):
         return offering
     return [p for p in offering if p.user_id == current_user.id]
 
@@ -269,7 +269,7 @@ def _explain_move(form: MoveVisitForm, error: DomainError, zone: ZoneInfo) -> No
 def _new_visit_page(choice: DeskChoice, form: StaffBookingForm):
     return render_template(
         "practice/schedule_new.html", choice=choice, form=form, clinic=choice.clinic,
-        whole_clinic=sees_whole_schedule(current_user),
+        whole_clinic=sees_whole_clinic(current_user),
         page_url=lambda **changes: url_for("practice.new_visit", clinic_id=choice.clinic.id,
                                            **choice.query(**changes)),
     )
@@ -281,7 +281,7 @@ def _change_page(booking: Booking, move: MoveVisitForm, cancel: CancelVisitForm,
     today = now.astimezone(zone).date()
     day = max(day_shown(day, today) if day else booking.start_at.astimezone(zone).date(), today)
     if not move.start.choices:
-        whole_clinic = sees_whole_schedule(current_user)
+        whole_clinic = sees_whole_clinic(current_user)
         choice = DeskChoice(booking.clinic, [], booking.service, [booking.practitioner],
                             None if whole_clinic else booking.practitioner, day, today, whole_clinic)
         move.start.choices = [SelectChoice(s.start.isoformat(), _time_label(s, zone)) for s in _free_times(choice, now)]

@@ -12,7 +12,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from clinic_app import clock
-from clinic_app.accounts.policy import area_required, can_handle_visit, require_clinic_access, sees_whole_schedule
+from clinic_app.accounts.policy import area_required, can_handle_visit, require_clinic_access, sees_whole_clinic
 from clinic_app.booking.free_times import parse_day
 from clinic_app.clinics.models import Clinic
 from clinic_app.errors import DomainError
@@ -51,7 +51,7 @@ def schedule(clinic_id: int):
     columns = build_columns(clinic, schedule_practitioners(clinic, current_user), first_day, days)
     return render_template(
         "practice/schedule.html", clinic=clinic, columns=columns, day=day, first_day=first_day, week=week,
-        today=today, whole_clinic=sees_whole_schedule(current_user), status_actions=STATUS_ACTIONS,
+        today=today, whole_clinic=sees_whole_clinic(current_user), status_actions=STATUS_ACTIONS,
         previous=_schedule_url(clinic, first_day - timedelta(days=step), week),
         following=_schedule_url(clinic, first_day + timedelta(days=step), week),
         day_url=lambda d: _schedule_url(clinic, d, False), week_url=_schedule_url(clinic, day, True),
