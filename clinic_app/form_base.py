@@ -1,14 +1,18 @@
-"""The base of every form: CSRF from Flask-WTF, and text cleaned before any validator sees it."""
+"""The base of every form: CSRF from Flask-WTF, text cleaned before any validator sees it, and
+the one way a service's refusal is shown on a form (``SiteForm.populate_errors``)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, SelectMultipleField, StringField
+from wtforms import DateField, FormField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from clinic_app.errors import DomainError
 
 # NUL and other control characters have no place in a form and PostgreSQL refuses NUL outright;
 # tabs and line breaks stay for text areas.
@@ -34,6 +38,22 @@ class SiteForm(FlaskForm):
                     filters.append(_strip)
                 options["filters"] = [*filters, *unbound_field.kwargs.get("filters", ())]
             return unbound_field.bind(form=form, **options)
+
+    def populate_errors(self, error: DomainError, default: str | None = None,
+                        only: Collection[str] | None = None) -> None:
+        """Show a domain error (a service's refusal, after the form itself validated) on this
+        form: beside the field it names; when it names none of this form's fields, or one not in
+        ``only`` (the fields the page shows for such errors), beside ``default``; else above the
+        form. A group of fields (FormField) shows it on its first field. The view has already
+        rolled back the request's work."""
+        named = error.field if error.field in self._fields and (only is None or error.field in only) else None
+        field = self._fields.get(named or default or "")
+        if isinstance(field, FormField):
+            field = next(iter(field.form))
+        if field is None:
+            self.form_errors.append(error.message)
+        else:
+            field.errors = [*field.errors, error.message]
 
 
 class CheckboxListField(SelectMultipleField):

@@ -65,7 +65,7 @@ def enrol():
         try:
             two_factor.confirm_enrolment(user, form.code.data, clock.utcnow())
         except ValidationFailed as error:
-            form.code.errors.append(error.message)
+            form.populate_errors(error, default="code")
         else:
             db.session.commit()
             flash("Two-factor sign-in is on. You will enter a code from your app each time you log in.", "success")

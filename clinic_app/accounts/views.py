@@ -89,7 +89,7 @@ def register():
         try:
             user = service.create_account(account)
         except ValidationFailed as error:
-            getattr(form, error.field).errors.append(error.message)
+            form.populate_errors(error)
         else:
             verification.send_verification_email(user)
             db.session.commit()
@@ -143,7 +143,7 @@ def reset_password(token: str):
         try:
             service.set_password(user, form.password.data)
         except ValidationFailed as error:
-            form.password.errors.append(error.message)
+            form.populate_errors(error, default="password")
         else:
             db.session.commit()
             flash("Your password has been changed. Please log in.", "success")

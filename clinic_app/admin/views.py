@@ -79,8 +79,7 @@ def _saved(form, operation) -> bool:
         operation()
     except ValidationFailed as error:
         db.session.rollback()
-        field = getattr(form, error.field or "", None)
-        (field.errors if field is not None else form.form_errors).append(error.message)
+        form.populate_errors(error)
         return False
     db.session.commit()
     return True

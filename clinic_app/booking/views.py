@@ -153,13 +153,11 @@ def _explain(form: BookingDetailsForm, error: DomainError, journey: Journey) -> 
         zone = journey.zone
         choices = [TimeChoice(slot.start.astimezone(zone), slot.practitioner_id) for slot in error.next_slots]
         form.other_start.choices = [SelectChoice(choice.iso, choice.description) for choice in choices]
-        form.other_start.errors = [error.message]
+        form.populate_errors(error, default="other_start", only=PATIENT_FIELDS)  # beside the times offered
     elif isinstance(error, SlotUnavailable):
         form.form_errors.append("Sorry, that time was just taken, and no other time is free soon. Choose another day.")
-    elif error.field in PATIENT_FIELDS:
-        getattr(form, error.field).errors.append(error.message)
     else:
-        form.form_errors.append(error.message)
+        form.populate_errors(error, only=PATIENT_FIELDS)
 
 
 def _iso(days: dict) -> dict[str, str]:

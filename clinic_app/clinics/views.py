@@ -48,7 +48,7 @@ def nearest():
     try:
         origin = _origin(form)
     except DomainError as error:
-        form.q.errors.append(error.message)
+        form.populate_errors(error, default="q")
         return render_template("clinics/nearest.html", form=form, found=None), error.status
     now = utcnow()
     found = search_near(origin, NEAREST_PAGE_RESULTS, form.radius, current_app.config["SERVICE_RADIUS_MILES"], now)

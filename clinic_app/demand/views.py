@@ -20,7 +20,7 @@ def sign_up():
         try:
             service.sign_up_for_opening_alert(form.email.data, form.zip_code.data)
         except DomainError as error:
-            form.zip_code.errors.append(error.message)
+            form.populate_errors(error, default="zip_code")
         else:
             db.session.commit()
             flash("Thank you. We will e-mail you once when a clinic opens near you.", "success")

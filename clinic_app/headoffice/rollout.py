@@ -33,7 +33,7 @@ def rollout_board():
             service.start_rollout(form.clinic_id.data, clock.utcnow())
         except DomainError as error:
             db.session.rollback()
-            form.clinic_id.errors.append(error.message)
+            form.populate_errors(error, default="clinic_id")
         else:
             db.session.commit()
             flash("The rollout has started.", "success")
@@ -156,7 +156,7 @@ def _saved(form: MilestoneForm, operation) -> bool:
         operation(details)
     except DomainError as error:
         db.session.rollback()
-        getattr(form, error.field or "title").errors.append(error.message)
+        form.populate_errors(error, default="title")
         return False
     db.session.commit()
     return True

@@ -44,8 +44,7 @@ def profile():
             joined = update_profile(current_user, details)
         except ValidationFailed as error:
             db.session.rollback()
-            field = getattr(form, error.field, None)  # None: the date of birth is no longer asked
-            (field.errors if field is not None else form.form_errors).append(error.message)
+            form.populate_errors(error)  # above the form when the date of birth is no longer asked
         else:
             db.session.commit()
             flash("Your profile is saved.", "success")
@@ -78,7 +77,7 @@ def delete_account():
             request_deletion(current_user, form.password.data, utcnow())
         except ValidationFailed as error:
             db.session.rollback()
-            getattr(form, error.field).errors.append(error.message)
+            form.populate_errors(error)
         else:
             db.session.commit()
             logout_user()

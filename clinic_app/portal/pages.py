@@ -30,8 +30,7 @@ def save_check_in(programme: Programme, back: str, page_with):
         record_check_in(programme, form.details(patient_today(programme.patient_id, now)), now)
     except DomainError as error:
         db.session.rollback()
-        target = getattr(form, error.field, None) if error.field else None
-        (target.errors if target is not None else form.form_errors).append(error.message)
+        form.populate_errors(error)
         return page_with(form), 422
     db.session.commit()
     flash("Thank you: today's check-in is saved.", "success")

@@ -152,7 +152,7 @@ def cancel_visit(clinic_id: int, booking_id: int):
         record_event(staff_actor(), booking.patient_id, "staff_cancel", booking, now)
     except DomainError as error:
         db.session.rollback()
-        form.reason.errors = [error.message]
+        form.populate_errors(error, default="reason")
         return _change_page(booking, MoveVisitForm(), form), error.status
     db.session.commit()
     flash(f"{booking.patient.full_name}'s visit is cancelled. We have e-mailed them.", "success")
@@ -251,19 +251,15 @@ def _explain(form: StaffBookingForm, error: DomainError, choice: DeskChoice) -> 
                               for slot in error.next_slots]
         form.start.errors = [error.message if error.next_slots else
                              "Sorry, that time was just taken, and no other time is free soon. Choose another day."]
-    elif error.field in NEW_PATIENT_FIELDS and choice.patient is None:
-        getattr(form, error.field).errors = [error.message]
-    elif error.field == "start":
-        form.start.errors = [error.message]
-    else:
-        form.form_errors.append(error.message)
+    else:  # the new patient's fields are on the page only when no patient was chosen
+        form.populate_errors(error, only=("start", *NEW_PATIENT_FIELDS) if choice.patient is None else ("start",))
 
 
 def _explain_move(form: MoveVisitForm, error: DomainError, zone: ZoneInfo) -> None:
     next_slots = error.next_slots if isinstance(error, SlotUnavailable) else []
     form.start.choices = [SelectChoice(s.start.isoformat(), describe_start(s.start.astimezone(zone)))
                           for s in next_slots]
-    form.start.errors = [error.message]
+    form.populate_errors(error, default="start")
 
 
 def _new_visit_page(choice: DeskChoice, form: StaffBookingForm):

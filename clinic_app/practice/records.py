@@ -92,8 +92,7 @@ def odi_result(score: float | None) -> str:
 def reject(form, error: ValidationFailed) -> None:
     """Undo the request's work and put the rule's complaint beside its field (or at the top)."""
     db.session.rollback()
-    field = form._fields.get(error.field or "")
-    (field.errors if field is not None and isinstance(field.errors, list) else form.form_errors).append(error.message)
+    form.populate_errors(error)
 
 
 def visit_for_records(booking_id: int) -> Booking:

@@ -243,17 +243,10 @@ def _saved(form, operation) -> bool:
         operation()
     except ValidationFailed as error:
         db.session.rollback()
-        _show_error(form, error)
+        form.populate_errors(error)
         return False
     db.session.commit()
     return True
-
-
-def _show_error(form, error: ValidationFailed) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is not None and field.type == "FormField":
-        field = field.starts
-    (field.errors if field is not None else form.form_errors).append(error.message)
 
 
 def _remove(operation, message: str) -> None:

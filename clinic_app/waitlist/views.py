@@ -48,7 +48,7 @@ def join():
             entry = join_waitlist(_request(journey, form), now)
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "email").errors.append(error.message)
+            form.populate_errors(error, default="email")
         else:
             db.session.commit()
             # Only the wording of the next page: "confirmed" there confirms nothing.
