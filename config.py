@@ -7,8 +7,10 @@ Every setting below can be overridden by an environment variable of the same nam
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -103,17 +105,17 @@ class Config:
     DEBUG = False
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> dict[str, object]:
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Return this class's settings with environment variables of the same name applied.
 
         The type of each default decides how its variable is read, so ``MAIL_PORT=2525``
         becomes an int and ``RATELIMIT_ENABLED=false`` a bool.
         """
-        environ = os.environ if environ is None else environ
+        variables = os.environ if environ is None else environ
         settings = {name: getattr(cls, name) for name in dir(cls) if name.isupper()}
         for name, default in settings.items():
-            if name in environ and name != "APP_ENV":
-                settings[name] = _parse_like(default, environ[name], name)
+            if name in variables and name != "APP_ENV":
+                settings[name] = _parse_like(default, variables[name], name)
         cls.check(settings)
         return settings
 
@@ -176,7 +178,7 @@ def load_settings(name: str | None = None, overrides: dict | None = None) -> dic
     return {**settings, **_derived(settings)}
 
 
-def _derived(settings: dict[str, object]) -> dict[str, object]:
+def _derived(settings: dict[str, Any]) -> dict[str, object]:
     """What Flask-SQLAlchemy, Flask-Limiter and Flask itself read, from our own settings."""
     return {
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(settings["DATABASE_URL"]),

@@ -83,7 +83,7 @@ def wants_json() -> bool:
 
 def error_response(status: int, code: str, message: str, field_errors: dict | None = None):
     if wants_json():
-        body = {"code": code, "message": message}
+        body: dict[str, object] = {"code": code, "message": message}
         if field_errors:
             body["fields"] = field_errors
         return make_response(jsonify(error=body), status)

@@ -76,7 +76,7 @@ def totp_code(email: str):
         raise click.ClickException("totp-code refuses to run in production: use the authenticator app.")
     user = find_user_by_email(email)
     secret = secret_of(user) if user is not None and user.two_factor_enrolled else None
-    if secret is None:
+    if user is None or secret is None:
         raise click.BadParameter(f"{email!r} has no two-factor sign-in", param_hint="EMAIL")
     code = next_usable_code(secret, clock.utcnow(), user.totp_last_step)
     if code is None:

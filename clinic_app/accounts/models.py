@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.clock import UTCDateTime, utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import Model, db
 
 if TYPE_CHECKING:
     from clinic_app.clinics.models import Clinic
@@ -47,7 +47,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         # E-mail is unique regardless of case: the service lower-cases it, the database insists.
@@ -121,7 +121,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class DeletionRequest(db.Model):
+class DeletionRequest(Model):
     """A patient asked for their account to be deleted. The account is closed at once; the
     clinical records are kept for as long as the law on medical records requires, so the
     request is recorded for the clinics to act on rather than carried out by deleting rows."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 MIN_PASSWORD_LENGTH = 10
@@ -61,7 +62,7 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
     return None
 
 
-def is_safe_redirect(target: str | None) -> bool:
+def is_safe_redirect(target: str | None) -> TypeGuard[str]:
     """A ``next`` target is followed only when it is a path on this site."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from typing import cast
 
 import pyotp
 from cryptography.fernet import Fernet, InvalidToken
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import or_, update
+from sqlalchemy.engine import CursorResult
 
 from clinic_app.accounts.models import User
 from clinic_app.accounts.two_factor_rules import accepted_step
@@ -87,11 +89,11 @@ def check_sign_in_code(user: User, code: str, now: datetime) -> bool:
     if step is None:
         return False
     # One conditional UPDATE: of two requests racing with the same code, only one moves the step.
-    used = db.session.execute(
+    used = cast(CursorResult, db.session.execute(  # an UPDATE's result: it has a rowcount
         update(User)
         .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
         .values(totp_last_step=step)
-    )
+    ))
     return used.rowcount == 1
 
 

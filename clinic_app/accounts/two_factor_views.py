@@ -11,6 +11,7 @@ from markupsafe import Markup
 from clinic_app import clock
 from clinic_app.accounts import session_guard, two_factor, two_factor_rules
 from clinic_app.accounts.forms import TwoFactorCodeForm
+from clinic_app.accounts.models import Role
 from clinic_app.accounts.policy import HOME_BY_ROLE, TWO_FACTOR_REQUIRED_ROLES, TWO_FACTOR_ROLES, role_required
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db, limiter
@@ -46,7 +47,7 @@ def verify_login():
             target = session_guard.pending_next_url()
             db.session.commit()
             session_guard.sign_in(user)
-            return redirect(target or url_for(HOME_BY_ROLE[user.role]))
+            return redirect(target or url_for(HOME_BY_ROLE[Role(user.role)]))
         form.code.errors.append(two_factor.WRONG_CODE)
     return render_template("accounts/two_factor_login.html", form=form)
 

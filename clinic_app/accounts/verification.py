@@ -9,9 +9,11 @@ Flush, never commit: the caller owns the transaction.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from clinic_app.accounts.models import Role, User
 from clinic_app.accounts.rules import normalise_email
@@ -61,12 +63,12 @@ def link_patient_records(user: User) -> int:
     e-mail and its date of birth; return how many joined. Safe to repeat."""
     if not _may_hold_records(user):
         return 0
-    result = db.session.execute(
+    result = cast(CursorResult, db.session.execute(  # an UPDATE's result: it has a rowcount
         update(Patient)
         .where(Patient.email == user.email, Patient.date_of_birth == user.date_of_birth, Patient.user_id.is_(None))
         .values(user_id=user.id)
         .execution_options(synchronize_session="fetch")
-    )
+    ))
     db.session.flush()
     return result.rowcount
 

@@ -181,8 +181,8 @@ def _visits(patient_ids: list[int]) -> dict[int, list[Visit]]:
         .where(Booking.patient_id.in_(patient_ids), Booking.status != BookingStatus.CANCELLED)
         .order_by(Booking.patient_id, Booking.start_at, Booking.id)
     )
-    for patient_id, *visit in rows:
-        found[patient_id].append(Visit(*visit))
+    for patient_id, clinic_id, practitioner_id, service_id, start_at, status, zone in rows:
+        found[patient_id].append(Visit(clinic_id, practitioner_id, service_id, start_at, status, zone))
     return found
 
 

@@ -9,10 +9,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.clock import UTCDateTime, utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import Model, db
 
 
-class ExerciseCheckIn(db.Model):
+class ExerciseCheckIn(Model):
     __tablename__ = "exercise_check_ins"
     __table_args__ = (
         UniqueConstraint("programme_id", "on_date"),
@@ -33,7 +33,7 @@ class ExerciseCheckIn(db.Model):
     exercises: Mapped[list[CheckInExercise]] = relationship(cascade="all, delete-orphan")
 
 
-class CheckInExercise(db.Model):
+class CheckInExercise(Model):
     """How many sets of one programme exercise were done that day (0: not done)."""
 
     __tablename__ = "check_in_exercises"
@@ -48,7 +48,7 @@ class CheckInExercise(db.Model):
     sets_done: Mapped[int]
 
 
-class AdherenceNudge(db.Model):
+class AdherenceNudge(Model):
     """A nudge e-mailed to a patient at risk of dropping their programme, with a rebooking
     link: who sent it and when (at most one per patient in 24 hours; see early_warning)."""
 
@@ -62,7 +62,7 @@ class AdherenceNudge(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class CheckInAlertAcknowledgement(db.Model):
+class CheckInAlertAcknowledgement(Model):
     """A practitioner has seen the alert raised by this check-in. ``entry_updated_at`` is the
     version of the check-in they saw: when the patient changes that day's entry, it alerts again."""
 
@@ -75,7 +75,7 @@ class CheckInAlertAcknowledgement(db.Model):
     acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class CheckInReminder(db.Model):
+class CheckInReminder(Model):
     """A patient's daily check-in reminder e-mail, sent by the notification worker at the time
     of day they chose on the wall clock where they are treated, until they turn it off (on
     their page or by the e-mail's stop link)."""

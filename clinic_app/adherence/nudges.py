@@ -32,15 +32,15 @@ def nudge_patient(actor: Actor, care: InCare, now: datetime) -> AdherenceNudge:
     clinic and with the practitioner of the patient's latest visit. The caller serialises
     (begin_serialised_transaction); on PostgreSQL the patient's row is locked here, so two
     clicks at once send one e-mail."""
-    patient = db.session.scalar(select(Patient).where(Patient.id == care.patient.id).with_for_update())
+    patient = db.session.execute(select(Patient).where(Patient.id == care.patient.id).with_for_update()).scalar_one()
     last = last_nudges([patient.id]).get(patient.id)
     if last is not None and now - last < NUDGE_INTERVAL:
         again = (last + NUDGE_INTERVAL).astimezone(ZoneInfo(care.zone))
         raise NudgeTooSoon(f"{patient.full_name} was nudged less than a day ago; no second e-mail was sent. "
                            f"You can nudge again after {again.strftime('%-d %b, %-I:%M %p')}.")
     visit = care.latest_visit
-    clinic = db.session.get(Clinic, visit.clinic_id)
-    practitioner = db.session.get(Practitioner, visit.practitioner_id)
+    clinic = db.session.get_one(Clinic, visit.clinic_id)
+    practitioner = db.session.get_one(Practitioner, visit.practitioner_id)
     nudge = AdherenceNudge(patient_id=patient.id, clinic_id=clinic.id, sent_by_id=actor.user.id, sent_at=now)
     db.session.add(nudge)
     db.session.flush()
@@ -54,7 +54,7 @@ def nudge_patient(actor: Actor, care: InCare, now: datetime) -> AdherenceNudge:
         patient=patient,
         practitioner=practitioner,
         clinic=clinic,
-        rebooking_url=rebooking_url(clinic, practitioner, db.session.get(Service, visit.service_id)),
+        rebooking_url=rebooking_url(clinic, practitioner, db.session.get_one(Service, visit.service_id)),
         programme_url=public_url("portal.index") + "#check-in",
     )
     return nudge
@@ -100,5 +100,8 @@ def _first_acknowledgement(check_in: ExerciseCheckIn, now: datetime) -> CheckInA
         with db.session.begin_nested():
             db.session.add(seen)
     except IntegrityError:
-        return _acknowledgement(check_in)
+        raced = _acknowledgement(check_in)
+        if raced is None:
+            raise  # not the simultaneous acknowledgement this handles
+        return raced
     return seen

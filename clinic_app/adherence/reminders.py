@@ -91,7 +91,10 @@ def _new_setting(patient_id: int, now: datetime) -> CheckInReminder:
         with db.session.begin_nested():
             db.session.add(setting)
     except IntegrityError:
-        return reminder_setting(patient_id)
+        raced = reminder_setting(patient_id)
+        if raced is None:
+            raise  # not the simultaneous first setting this handles
+        return raced
     return setting
 
 

@@ -197,7 +197,8 @@ def _check_practitioner(data: dict) -> None:
     clinic = db.session.get(Clinic, data["clinic_id"])
     service = offered_service(clinic, data["service"]) if clinic else None
     chosen = data.get("practitioner_id")
-    if chosen is not None and service is not None and not practitioners_offering(clinic, service, chosen):
+    if chosen is not None and clinic is not None and service is not None and not practitioners_offering(
+            clinic, service, chosen):
         raise ValidationFailed("Choose a practitioner who offers this service at this clinic, or leave it out "
                                "for the first available.", "practitioner_id")
 

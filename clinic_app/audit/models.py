@@ -12,10 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.accounts.models import User
 from clinic_app.clock import UTCDateTime, utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One access to a patient's record. ``detail`` names what was touched, never its content."""
 
     __tablename__ = "audit_events"

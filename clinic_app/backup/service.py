@@ -85,7 +85,7 @@ def _sqlite_backup(partial: Path) -> None:
     target = sqlite3.connect(partial)
     try:
         with db.engine.connect() as conn:
-            conn.connection.driver_connection.backup(target)
+            _sqlite3_of(conn).backup(target)
         target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
     finally:
         target.close()
@@ -96,7 +96,7 @@ def _sqlite_restore(source: Path) -> None:
     try:
         _check_sqlite_backup(backup, source)
         with db.engine.connect() as conn:
-            backup.backup(conn.connection.driver_connection)
+            backup.backup(_sqlite3_of(conn))
     finally:
         backup.close()
 
@@ -127,3 +127,11 @@ def _run_tool(tool: str, url: URL, *args: str, lock_timeout: bool = False) -> No
     result = subprocess.run([executable, *args, f"--dbname={dsn}"], env=env, capture_output=True, text=True)  # noqa: S603
     if result.returncode != 0:
         raise BackupError(f"{tool} failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}")
+
+
+def _sqlite3_of(conn) -> sqlite3.Connection:
+    """The sqlite3 connection under SQLAlchemy's, whose backup() copies page by page."""
+    driver = conn.connection.driver_connection
+    if not isinstance(driver, sqlite3.Connection):
+        raise TypeError(f"a SQLite backup needs the sqlite3 driver, not {type(driver).__name__}")
+    return driver

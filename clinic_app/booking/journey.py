@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -47,11 +48,26 @@ class Journey:
         return ZoneInfo(self.clinic.timezone)
 
     @property
+    def chosen_service(self) -> Service:
+        """The service, on the steps after it (read_journey has checked it)."""
+        if self.service is None:
+            raise StepMissing("booking.services", f"Choose one of the services offered at {self.clinic.name}.",
+                              **self.query())
+        return self.service
+
+    @property
+    def chosen_start(self) -> datetime:
+        """The time, on the last step (read_journey has checked it)."""
+        if self.start is None:
+            raise StepMissing("booking.times", "Choose one of the times offered.", **self.query())
+        return self.start
+
+    @property
     def practitioner_id(self) -> int | None:
         return self.practitioner.id if self.practitioner else None
 
-    def query(self, **extra) -> dict[str, str]:
-        """The choices as query parameters, for links to this or a later step."""
+    def query(self, **extra) -> dict[str, Any]:
+        """The choices as query parameters (strings), for url_for: links to this or a later step."""
         chosen = {"clinic": self.clinic.slug}
         if self.service:
             chosen["service"] = self.service.slug
@@ -133,7 +149,7 @@ def _practitioner(journey: Journey, raw: str) -> Practitioner | None:
     if raw == ANY_PRACTITIONER:
         return None
     chosen_id = parse_id(raw)
-    offering = practitioners_offering(journey.clinic, journey.service, chosen_id) if chosen_id else []
+    offering = practitioners_offering(journey.clinic, journey.chosen_service, chosen_id) if chosen_id else []
     if not offering:
         raise StepMissing("booking.practitioners", "Choose a practitioner, or the first available.", **journey.query())
     return offering[0]

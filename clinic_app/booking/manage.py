@@ -83,7 +83,7 @@ def _landing_on_a_live_link(token: str, booking: Booking, change: Callable[[], o
     token outlives changes and keeps its own address."""
     booking_id, sequence = booking.id, booking.sequence
     response = change()
-    booking = db.session.get(Booking, booking_id)
+    booking = db.session.get_one(Booking, booking_id)
     if booking.sequence != sequence and _booking_for(token) is None:
         return redirect(url_for("booking.manage", token=sign_manage_link(booking)))
     return response

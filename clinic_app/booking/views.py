@@ -56,7 +56,7 @@ def practitioners():
     journey = read_journey(request.args, clock.utcnow(), upto="service")
     return render_template(
         "booking/practitioners.html", journey=journey,
-        practitioners=practitioners_offering(journey.clinic, journey.service),
+        practitioners=practitioners_offering(journey.clinic, journey.chosen_service),
     )
 
 
@@ -64,7 +64,7 @@ def practitioners():
 def times():
     now = clock.utcnow()
     journey = read_journey(request.args, now, upto="practitioner")
-    week = free_week(journey.clinic, journey.service, journey.practitioner_id, now,
+    week = free_week(journey.clinic, journey.chosen_service, journey.practitioner_id, now,
                      parse_day(request.args.get("week")), parse_day(request.args.get("day")))
     return render_template(
         "booking/times.html", journey=journey, week=week,
@@ -82,7 +82,7 @@ def details():
     journey = read_journey(_submitted_choices() if submitted else request.args, now, upto="start")
     form = BookingDetailsForm(today=now.astimezone(journey.zone).date(),
                               data=None if submitted else _prefill(journey))
-    form.start.data, form.other_start.data = journey.start.isoformat(), None
+    form.start.data, form.other_start.data = journey.chosen_start.isoformat(), None
     if not submitted:
         return _details_page(journey, form)
     if not form.validate():
@@ -102,13 +102,13 @@ def waitlist_url(journey: Journey) -> str | None:
     """The waitlist for this clinic and service, when that page exists."""
     if "waitlist.join" not in current_app.view_functions:
         return None
-    return url_for("waitlist.join", clinic=journey.clinic.slug, service=journey.service.slug)
+    return url_for("waitlist.join", clinic=journey.clinic.slug, service=journey.chosen_service.slug)
 
 
 def _details_page(journey: Journey, form: BookingDetailsForm):
-    day = journey.start.date().isoformat()
+    day = journey.chosen_start.date().isoformat()
     response = current_app.make_response(render_template(
-        "booking/details.html", journey=journey, form=form, when=describe_start(journey.start),
+        "booking/details.html", journey=journey, form=form, when=describe_start(journey.chosen_start),
         change_time_url=url_for("booking.times", **replace(journey, start=None).query(week=day, day=day)),
         waitlist_url=waitlist_url(journey),
     ))
@@ -133,8 +133,8 @@ def _prefill(journey: Journey) -> dict:
 def _book(journey: Journey, form: BookingDetailsForm, now):
     booking_request = BookingRequest(
         clinic_id=journey.clinic.id,
-        service_slug=journey.service.slug,
-        start=journey.start,
+        service_slug=journey.chosen_service.slug,
+        start=journey.chosen_start,
         patient=PatientDetails(form.first_name.data, form.last_name.data, form.email.data, form.phone.data,
                                form.date_of_birth.data),
         practitioner_id=journey.practitioner_id,

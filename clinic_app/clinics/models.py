@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.clock import UTCDateTime, utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import Model
 
 if TYPE_CHECKING:
     from clinic_app.accounts.models import User
@@ -32,7 +32,7 @@ class ClinicStatus(StrEnum):
 PUBLIC_STATUSES = (ClinicStatus.OPEN, ClinicStatus.COMING_SOON, ClinicStatus.TEMPORARILY_CLOSED)
 
 
-class Clinic(db.Model):
+class Clinic(Model):
     __tablename__ = "clinics"
     __table_args__ = (
         CheckConstraint(
@@ -85,7 +85,7 @@ class Clinic(db.Model):
         return f"<Clinic {self.slug}>"
 
 
-class OpeningHours(db.Model):
+class OpeningHours(Model):
     """One opening interval on one weekday, in the clinic's own time zone (0 = Monday)."""
 
     __tablename__ = "opening_hours"
@@ -104,7 +104,7 @@ class OpeningHours(db.Model):
     clinic: Mapped[Clinic] = relationship(back_populates="opening_hours")
 
 
-class ClinicClosure(db.Model):
+class ClinicClosure(Model):
     """A whole day the clinic is closed (a public holiday, say), in its own time zone."""
 
     __tablename__ = "clinic_closures"
@@ -118,7 +118,7 @@ class ClinicClosure(db.Model):
     clinic: Mapped[Clinic] = relationship(back_populates="closures")
 
 
-class GeocodeCacheEntry(db.Model):
+class GeocodeCacheEntry(Model):
     """A street address already found by the online geocoder.
 
     Keyed by a hash of the normalised text, so the addresses patients type are not stored."""

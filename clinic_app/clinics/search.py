@@ -108,7 +108,7 @@ def _nearest_ids(latitude: float, longitude: float, questions: list[_Question]) 
                 answers[n] = within
             else:
                 radii[n] = min(radius * GROWTH, question.widest)
-    return answers
+    return [answer for answer in answers if answer is not None]  # every one, once the loop ends
 
 
 # Rankings of up to this many candidates are remembered (a few kilobytes each): searches from
@@ -133,7 +133,7 @@ def _inside(box: Box, latitude: float, longitude: float) -> bool:
     """The test the box query makes in SQL (BETWEEN includes both ends)."""
     if not box.min_latitude <= latitude <= box.max_latitude:
         return False
-    return box.min_longitude is None or box.min_longitude <= longitude <= box.max_longitude
+    return box.min_longitude is None or box.max_longitude is None or box.min_longitude <= longitude <= box.max_longitude
 
 
 def _candidates_in_boxes(latitude, longitude, radius_by_status: dict[str, float]) -> dict[str, tuple]:
@@ -142,10 +142,10 @@ def _candidates_in_boxes(latitude, longitude, radius_by_status: dict[str, float]
     Plain rows through the session's connection, not ORM objects."""
     boxes = [(status, bounding_box(latitude, longitude, radius)) for status, radius in radius_by_status.items()]
     statement = _box_statement(tuple(box.min_longitude is not None for _, box in boxes))
-    parameters = {}
+    parameters: dict[str, str | float] = {}
     for n, (status, box) in enumerate(boxes):
         parameters |= {f"status_{n}": status, f"min_lat_{n}": box.min_latitude, f"max_lat_{n}": box.max_latitude}
-        if box.min_longitude is not None:
+        if box.min_longitude is not None and box.max_longitude is not None:
             parameters |= {f"min_lng_{n}": box.min_longitude, f"max_lng_{n}": box.max_longitude}
     found: dict[str, list] = {status: [] for status in radius_by_status}
     # .all() fetches the rows in one call; iterating the result would fetch them one by one.
@@ -210,8 +210,8 @@ def rank_near(
     ]
     if radius_miles is not None:  # the nearest open clinic, however far, for the demand point
         questions.append(_question(1, None, ClinicStatus.OPEN))
-    open_ranked, soon_ranked, *nearest = _nearest_ids(origin.latitude, origin.longitude, questions)
-    nearest = nearest[0] if nearest else open_ranked[:1]
+    open_ranked, soon_ranked, *anywhere = _nearest_ids(origin.latitude, origin.longitude, questions)
+    nearest = anywhere[0] if anywhere else open_ranked[:1]
     nearest_miles = nearest[0][1] if nearest else None
     nearest_searched.send(origin, nearest_open_miles=nearest_miles, service_radius_miles=service_radius_miles, now=now)
     return NearbyRanking(origin, open_ranked, soon_ranked, nearest_miles, service_radius_miles)

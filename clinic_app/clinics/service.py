@@ -165,7 +165,7 @@ def _resolve_location(details: ClinicDetails) -> tuple[float, float, str]:
         raise ValidationFailed("Enter an IANA time zone such as America/Chicago.", "timezone")
     if (details.latitude is None) != (details.longitude is None):
         raise ValidationFailed("Give both latitude and longitude, or leave both blank.", "latitude")
-    if details.latitude is None:
+    if details.latitude is None or details.longitude is None:  # both, as checked above
         return location.latitude, location.longitude, zone
     return details.latitude, details.longitude, zone
 

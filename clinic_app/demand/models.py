@@ -8,10 +8,10 @@ from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic_app.clock import UTCDateTime, utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import Model
 
 
-class DemandPoint(db.Model):
+class DemandPoint(Model):
     """One search, kept coarse and anonymous: the day, a ZIP3 or a 0.1-degree cell, and how
     far the nearest open clinic was. No address, no IP, no user."""
 
@@ -31,7 +31,7 @@ class DemandPoint(db.Model):
     served: Mapped[bool]
 
 
-class OpeningAlertSignup(db.Model):
+class OpeningAlertSignup(Model):
     """ "Tell me when a clinic opens near me": an e-mail address, a ZIP code and consent."""
 
     __tablename__ = "opening_alert_signups"

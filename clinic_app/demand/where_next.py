@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -100,7 +100,7 @@ def rank_where_next(
         demand_grid.covered_by(clinics, radius_miles),
     )
     before = coverage.uncovered()
-    picks = []
+    picks: list[Pick] = []
     for index, gain in _greedy(coverage, count):
         city = cities[index]
         picks.append(Pick(len(picks) + 1, city, *gain, clinic_grid.nearest_miles(city.latitude, city.longitude)))
@@ -164,7 +164,7 @@ class _Coverage:
         return bounds
 
 
-def _greedy(coverage: _Coverage, count: int):
+def _greedy(coverage: _Coverage, count: int) -> Iterator[tuple[int, tuple[int, int, int, int]]]:
     """(city index, gain) of each pick in turn. Lazy greedy: a city's score can only fall as
     coverage grows, so any score once true, or a bound above it, stays an upper bound. A city
     whose true score still comes first in the queue of bounds is the best; the others need not

@@ -90,9 +90,9 @@ def seed_demo_clinics() -> int:
 
 
 def seed_demo_users(password: str) -> int:
-    first_clinic = db.session.scalar(
+    first_clinic = db.session.execute(
         select(Clinic).where(Clinic.slug == slug_for(DEMO_CLINICS[0][0].removeprefix("Back Solution ")))
-    )
+    ).scalar_one()
     added = 0
     for email, full_name, role, at_first_clinic in DEMO_USERS:
         if db.session.scalar(select(User.id).where(User.email == email)) is not None:

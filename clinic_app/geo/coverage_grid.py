@@ -56,10 +56,12 @@ class PointGrid:
         default this grid's own; another grid of the same cell size may share its keys)."""
         cells = self.cells if occupied is None else occupied
         box = bounding_box(lat, lng, radius_miles)
-        bounded = box.min_longitude is not None
-        low = self.cell_of(box.min_latitude, box.min_longitude if bounded else 0.0)
-        high = self.cell_of(box.max_latitude, box.max_longitude if bounded else 0.0)
-        if not bounded or (high[0] - low[0] + 1) * (high[1] - low[1] + 1) > len(cells):
+        if box.min_longitude is None or box.max_longitude is None:  # the box goes all the way round
+            low, high = self.cell_of(box.min_latitude, 0.0), self.cell_of(box.max_latitude, 0.0)
+            return [key for key in cells if low[0] <= key[0] <= high[0]]
+        low = self.cell_of(box.min_latitude, box.min_longitude)
+        high = self.cell_of(box.max_latitude, box.max_longitude)
+        if (high[0] - low[0] + 1) * (high[1] - low[1] + 1) > len(cells):
             return [key for key in cells if low[0] <= key[0] <= high[0]]
         rows, columns = range(low[0], high[0] + 1), range(low[1], high[1] + 1)
         return [(row, column) for row in rows for column in columns if (row, column) in cells]

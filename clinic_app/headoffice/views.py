@@ -1,6 +1,7 @@
 """Head office's front page (the network at a glance) and the audit search."""
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from flask import render_template, request, url_for
 
@@ -67,5 +68,5 @@ def audit_query(form: AuditSearchForm, limit: int) -> AuditQuery:
 
 
 def _audit_page_url(page: int) -> str:
-    args = {key: value for key, value in request.args.items() if key != "page" and value}
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page" and value}
     return url_for("headoffice.audit", **args, page=page)

@@ -8,10 +8,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic_app.clock import UTCDateTime, utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import Model
 
 
-class Patient(db.Model):
+class Patient(Model):
     """A patient is matched by e-mail and date of birth: two people may share an e-mail
     (a parent booking for a teenager), and nobody changes their date of birth."""
 

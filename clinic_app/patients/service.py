@@ -51,4 +51,7 @@ def _create_patient(email: str, date_of_birth: date) -> Patient:
             db.session.add(patient)
         return patient
     except IntegrityError:
-        return _find_patient(email, date_of_birth)
+        raced = _find_patient(email, date_of_birth)
+        if raced is None:
+            raise  # not the simultaneous creation this handles
+        return raced

@@ -95,11 +95,11 @@ def reminder_panel_context() -> dict:
         programme = own_programme(current_user.id)
         action = url_for("portal.save_reminders")
     elif request.endpoint in ("portal.programme_by_link", "portal.programme_check_in", "portal.save_link_reminders"):
-        token = request.view_args["token"]
+        token = (request.view_args or {})["token"]
         programme = _current_by_link(token)
         action = url_for("portal.save_link_reminders", token=token)
     elif request.endpoint in ("portal.reminder_check_in_page", "portal.reminder_check_in"):
-        setting = setting_for_link_token(request.view_args["token"])
+        setting = setting_for_link_token((request.view_args or {})["token"])
         return {"check_in_reminders": ReminderPanel(setting, stop_url=url_for(
             "portal.stop_reminders", token=link_token(setting, "stop"))) if setting else None}
     else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
@@ -75,7 +76,7 @@ class DeskChoice:
             raise ValidationFailed("You do not offer this service at this clinic.", "start")
         return self.practitioners[0].id
 
-    def query(self, **changes) -> dict[str, str]:
+    def query(self, **changes) -> dict[str, Any]:  # for url_for: strings
         chosen = {"service": self.service.slug if self.service else "",
                   "practitioner": str(self.practitioner.id) if self.practitioner else "",
                   "day": self.day.isoformat(), "patient": str(self.patient.id) if self.patient else ""}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -109,5 +110,5 @@ def chart_links() -> Callable[[int], str] | None:
 
 
 def _schedule_url(clinic: Clinic, day: date, week: bool) -> str:
-    extra = {"view": "week"} if week else {}
+    extra: dict[str, Any] = {"view": "week"} if week else {}
     return url_for("practice.schedule", clinic_id=clinic.id, date=day.isoformat(), **extra)

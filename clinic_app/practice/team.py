@@ -233,7 +233,7 @@ def _hours_elsewhere(practitioner: Practitioner, clinic: Clinic) -> list[tuple[W
     """The practitioner's weekly hours at other clinics, with the clinic's name, by weekday."""
     rows = sorted((row for row in practitioner.working_hours if row.clinic_id != clinic.id),
                   key=lambda row: (row.weekday, row.starts))
-    return [(row, clinics.get_clinic(row.clinic_id).name) for row in rows]
+    return [(row, (clinics.get_clinic(row.clinic_id) or abort(404)).name) for row in rows]
 
 
 def _saved(form, operation) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic_app.clock import UTCDateTime
-from clinic_app.extensions import db
+from clinic_app.extensions import Model
 
 
 class _EffectFigures:
@@ -29,14 +29,14 @@ class _EffectFigures:
     changes: Mapped[int]
 
 
-class DailyExerciseEffect(_EffectFigures, db.Model):
+class DailyExerciseEffect(_EffectFigures, Model):
     __tablename__ = "daily_exercise_effects"
 
     day: Mapped[date] = mapped_column(primary_key=True)  # first in the key: a report reads a range of days
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"), primary_key=True)
 
 
-class DailyCategoryEffect(_EffectFigures, db.Model):
+class DailyCategoryEffect(_EffectFigures, Model):
     """A check-in with two exercises of one category counts once for it."""
 
     __tablename__ = "daily_category_effects"
@@ -45,7 +45,7 @@ class DailyCategoryEffect(_EffectFigures, db.Model):
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
-class DailyBookingFigures(db.Model):
+class DailyBookingFigures(Model):
     """One clinic's bookings on one of its own calendar days, counted as the report counts
     them. A derived table: clinic_app/reporting/projections/daily_bookings.py keeps it current and can
     rebuild it from the bookings at any time."""
@@ -67,7 +67,7 @@ class DailyBookingFigures(db.Model):
     booked_minutes: Mapped[int] = mapped_column(default=0)
 
 
-class OutcomeScore(db.Model):
+class OutcomeScore(Model):
     """A pain (NPRS) or disability (ODI) score taken at a visit, filed under the visit's clinic
     and local calendar day: the outcome reports read these instead of joining notes and
     questionnaires to a million bookings. A derived table, kept current by

@@ -15,6 +15,7 @@ the batch's messages), and marks the announcement written and the sign-up told.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, delete, literal, select, update
@@ -60,7 +61,7 @@ def queue_opening_emails(now: datetime, batch_size: int = BATCH_SIZE) -> int:
     return len(pending)
 
 
-def _lock_unwritten(batch_size: int) -> list[Row]:
+def _lock_unwritten(batch_size: int) -> Sequence[Row]:
     """The oldest unwritten announcements with what their e-mail needs of the sign-up, both
     rows locked (PostgreSQL; rows another worker holds are skipped). Found through the
     partial index of unwritten announcements, however many were written before."""
@@ -82,11 +83,11 @@ def unwritten_announcements(batch_size: int) -> Select:
     )
 
 
-def _drafts(pending: list[Row]) -> list[EmailDraft]:
+def _drafts(pending: Sequence[Row]) -> list[EmailDraft]:
     links: dict[int, dict] = {}
     for row in pending:
         if row.clinic_id not in links:
-            links[row.clinic_id] = clinic_context(db.session.get(Clinic, row.clinic_id))
+            links[row.clinic_id] = clinic_context(db.session.get_one(Clinic, row.clinic_id))
     return [opening_email(links[row.clinic_id], row) for row in pending]
 
 

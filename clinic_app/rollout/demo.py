@@ -22,7 +22,8 @@ from clinic_app.scheduling.service import PractitionerProfile, WeeklyInterval, c
 
 HEAD_OFFICE_OWNER = "headoffice@example.com"
 # (milestone, owner: None for the head-office demo account, else a name; due in days from today; done)
-PIPELINE = {
+Milestone = tuple[str, str | None, int, bool]
+PIPELINE: dict[str, tuple[RolloutStage, list[Milestone]]] = {
     "richmond": (RolloutStage.PROSPECT, [
         ("Market study of back-pain demand", "Morgan Analyst (consultant)", -20, True),
         ("Shortlist three sites", None, 12, False),

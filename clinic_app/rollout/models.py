@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from clinic_app.accounts.models import User
 from clinic_app.clinics.models import Clinic
 from clinic_app.clock import UTCDateTime, utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import Model
 
 
 class RolloutStage(StrEnum):
@@ -42,7 +42,7 @@ STAGE_LABELS = {
 STAGE_NAMES_SQL = ", ".join(f"'{stage.value}'" for stage in RolloutStage)
 
 
-class ClinicRollout(db.Model):
+class ClinicRollout(Model):
     """One clinic's way to opening: the stage it has reached and free-text notes."""
 
     __tablename__ = "clinic_rollouts"
@@ -68,7 +68,7 @@ class ClinicRollout(db.Model):
         return RolloutStage(self.stage).label
 
 
-class RolloutMilestone(db.Model):
+class RolloutMilestone(Model):
     """A task on the way to opening, owned by a user or a named person (a landlord's agent,
     a contractor), due on a date in the clinic's own calendar."""
 
@@ -105,7 +105,7 @@ class RolloutMilestone(db.Model):
 UNWRITTEN = text("written_at IS NULL")
 
 
-class OpeningAnnouncement(db.Model):
+class OpeningAnnouncement(Model):
     """The one "a clinic has opened near you" e-mail queued for an opening-alert sign-up.
 
     The sign-up asked for one e-mail, so ``signup_id`` is unique: a repeated or racing

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from clinic_app.accounts.models import User
 from clinic_app.clinics.models import Clinic
 from clinic_app.clock import UTCDateTime, utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import Model, db
 from clinic_app.patients.models import Patient
 
 clinic_services = Table(
@@ -42,7 +42,7 @@ practitioner_services = Table(
 )
 
 
-class Service(db.Model):
+class Service(Model):
     __tablename__ = "services"
     __table_args__ = (
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
@@ -61,7 +61,7 @@ class Service(db.Model):
     clinics: Mapped[list[Clinic]] = relationship(secondary=clinic_services)
 
 
-class Practitioner(db.Model):
+class Practitioner(Model):
     """A practitioner's public profile; the account that signs in is ``user``."""
 
     __tablename__ = "practitioners"
@@ -86,7 +86,7 @@ class Practitioner(db.Model):
         return [s.strip() for s in self.specialities.split(",") if s.strip()]
 
 
-class WorkingHours(db.Model):
+class WorkingHours(Model):
     """Weekly hours at one clinic, in that clinic's wall-clock time (0 = Monday)."""
 
     __tablename__ = "working_hours"
@@ -105,7 +105,7 @@ class WorkingHours(db.Model):
     practitioner: Mapped[Practitioner] = relationship(back_populates="working_hours")
 
 
-class ScheduleBreak(db.Model):
+class ScheduleBreak(Model):
     """A weekly break (lunch), in the wall-clock time of wherever the practitioner works that day."""
 
     __tablename__ = "schedule_breaks"
@@ -121,7 +121,7 @@ class ScheduleBreak(db.Model):
     ends: Mapped[time]
 
 
-class DatedHours(db.Model):
+class DatedHours(Model):
     """Hours for one date that replace the weekly hours at that clinic (an extra Saturday, a
     short day)."""
 
@@ -136,7 +136,7 @@ class DatedHours(db.Model):
     ends: Mapped[time]
 
 
-class TimeOff(db.Model):
+class TimeOff(Model):
     """Time away (leave, training), as an absolute interval."""
 
     __tablename__ = "time_off"
@@ -163,7 +163,7 @@ ATTENDED = (BookingStatus.ARRIVED, BookingStatus.COMPLETED)
 ACTIVE_STATUSES = (BookingStatus.BOOKED, BookingStatus.ARRIVED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
 
-class Booking(db.Model):
+class Booking(Model):
     """A visit. ``blocked_until`` is the end plus the service's buffer: the time the
     practitioner is unavailable. Cancelling sets a status; rows are never deleted."""
 

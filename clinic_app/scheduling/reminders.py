@@ -10,6 +10,7 @@ Flush, never commit: the caller commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -66,7 +67,7 @@ def _announcement_key(booking: Booking) -> str:
     return booking_message_key(booking, "confirmation" if booking.sequence == 0 else "reschedule")
 
 
-def _opted_out_patient_ids(bookings: list[Booking]) -> set[int]:
+def _opted_out_patient_ids(bookings: Sequence[Booking]) -> set[int]:
     """Patients whose account turned visit reminder e-mails off in its contact preferences
     (one query). Guests, with no account, get reminders."""
     patient_ids = {booking.patient_id for booking in bookings}
@@ -80,7 +81,7 @@ def _opted_out_patient_ids(bookings: list[Booking]) -> set[int]:
     return set(db.session.scalars(query))
 
 
-def _messages_queued_at(bookings: list[Booking]) -> dict[str, datetime]:
+def _messages_queued_at(bookings: Sequence[Booking]) -> dict[str, datetime]:
     """When each booking's reminder and announcement were queued, by idempotency key (one query)."""
     keys = [key for b in bookings for key in (booking_message_key(b, "reminder"), _announcement_key(b))]
     if not keys:
@@ -88,7 +89,7 @@ def _messages_queued_at(bookings: list[Booking]) -> dict[str, datetime]:
     rows = db.session.execute(
         select(OutboxMessage.idempotency_key, OutboxMessage.created_at).where(OutboxMessage.idempotency_key.in_(keys))
     )
-    return {key: created_at for key, created_at in rows}
+    return {key: created_at for key, created_at in rows if key is not None}  # every key asked for is one
 
 
 def _queue_reminder(booking: Booking, now: datetime) -> int:

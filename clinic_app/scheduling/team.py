@@ -8,6 +8,7 @@ availability engine on the next request: a change shows in the free times at onc
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -164,7 +165,7 @@ def remove_time_off(practitioner: Practitioner, row_id: int) -> bool:
 
 
 def _weekly_clash(practitioner: Practitioner, clinic_id: int, weekday: int, starts: time, ends: time,
-                  replaced_at: set[int] = frozenset()) -> WorkingHours | None:
+                  replaced_at: AbstractSet[int] = frozenset()) -> WorkingHours | None:
     """The practitioner's weekly hours at another clinic overlapping these, if any; clinics in
     ``replaced_at`` have dated hours instead that day, so their weekly hours do not count."""
     for row in practitioner.working_hours:
@@ -175,7 +176,7 @@ def _weekly_clash(practitioner: Practitioner, clinic_id: int, weekday: int, star
 
 
 def _overlap_message(row, what: str = "weekly hours") -> str:
-    clinic = db.session.get(Clinic, row.clinic_id)
+    clinic = db.session.get_one(Clinic, row.clinic_id)
     return (f"Overlaps {what} at {clinic.name}, {row.starts.strftime('%-I:%M %p')} to "
             f"{row.ends.strftime('%-I:%M %p')}.")
 

@@ -92,8 +92,9 @@ def open_record(actor: Actor, patient: Patient, now: datetime) -> PatientRecord:
 def pain_series(visits: list[Booking], notes: list[TreatmentNote]) -> list[int]:
     """Pain before treatment at each visit, oldest first (the NPRS taken at every visit)."""
     start_by_booking = {visit.id: visit.start_at for visit in visits}
-    scored = [n for n in notes if n.pain_before is not None and n.booking_id in start_by_booking]
-    return [n.pain_before for n in sorted(scored, key=lambda n: start_by_booking[n.booking_id])]
+    scored = [(start_by_booking[n.booking_id], n.pain_before) for n in notes
+              if n.pain_before is not None and n.booking_id in start_by_booking]
+    return [pain for _, pain in sorted(scored, key=lambda pair: pair[0])]
 
 
 def update_chart(actor: Actor, patient: Patient, details: ChartDetails, now: datetime) -> Chart:

@@ -23,12 +23,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.accounts.models import User
 from clinic_app.clock import UTCDateTime, utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import Model
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import Booking, Practitioner
 
 
-class Chart(db.Model):
+class Chart(Model):
     """What the clinic knows about a patient's condition. ``red_flags`` holds the codes of
     clinic_app.treatments.rules.RED_FLAGS that were ticked."""
 
@@ -50,7 +50,7 @@ class NoteStatus(StrEnum):
     SIGNED = "signed"
 
 
-class TreatmentNote(db.Model):
+class TreatmentNote(Model):
     """The record of one visit (SOAP). Signed by its author, then closed for good: database
     triggers refuse any change or deletion of a signed note."""
 
@@ -88,7 +88,7 @@ class TreatmentNote(db.Model):
         return self.status == NoteStatus.SIGNED
 
 
-class NoteAddendum(db.Model):
+class NoteAddendum(Model):
     """A correction or addition to a signed note, with who, when and why."""
 
     __tablename__ = "note_addenda"
@@ -103,7 +103,7 @@ class NoteAddendum(db.Model):
     author: Mapped[User] = relationship()
 
 
-class OdiResponse(db.Model):
+class OdiResponse(Model):
     """One Oswestry Disability Index questionnaire: ``answers`` has 10 entries, 0-5 or null
     for a section left unanswered; ``score`` is the percentage (null when too few answered)."""
 
@@ -133,7 +133,7 @@ class ExerciseCategory(StrEnum):
     MOBILITY = "mobility"
 
 
-class Exercise(db.Model):
+class Exercise(Model):
     """An exercise in the library, with its usual dosage."""
 
     __tablename__ = "exercises"
@@ -157,7 +157,7 @@ class Exercise(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class Programme(db.Model):
+class Programme(Model):
     """A version of a patient's home exercise programme. Changing it makes a new version; the
     current one is the one not yet replaced. The patient opens it by an e-mailed link whose
     token is stored only as a hash."""
@@ -193,7 +193,7 @@ class Programme(db.Model):
     )
 
 
-class ProgrammeExercise(db.Model):
+class ProgrammeExercise(Model):
     """One exercise in a programme version, with the dosage prescribed for this patient."""
 
     __tablename__ = "programme_exercises"

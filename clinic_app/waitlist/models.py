@@ -9,11 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.clinics.models import Clinic
 from clinic_app.clock import UTCDateTime, utcnow
-from clinic_app.extensions import db
+from clinic_app.extensions import Model
 from clinic_app.scheduling.models import Service
 
 
-class WaitlistEntry(db.Model):
+class WaitlistEntry(Model):
     """ "Tell me if an earlier time comes free": one row per e-mail, clinic and service.
     Joining again renews the row. It is waiting while confirmed (the address's owner followed
     the link we e-mailed it: nobody can sign someone else up), not left and not expired.

@@ -182,7 +182,10 @@ def _new_entry(request: WaitlistRequest, terms: dict) -> WaitlistEntry:
         with db.session.begin_nested():
             db.session.add(entry)
     except IntegrityError:
-        return _entry_for(request)
+        raced = _entry_for(request)
+        if raced is None:
+            raise  # not the simultaneous join this handles
+        return raced
     return entry
 
 

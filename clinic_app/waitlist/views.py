@@ -4,6 +4,8 @@ scanners that follow links remove nobody)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -52,7 +54,7 @@ def join():
         else:
             db.session.commit()
             # Only the wording of the next page: "confirmed" there confirms nothing.
-            done = {"confirmed": "1"} if entry.confirmed_at else {}
+            done: dict[str, Any] = {"confirmed": "1"} if entry.confirmed_at else {}
             return redirect(url_for("waitlist.joined", **journey.query(), **done))
     status = 422 if form.errors else 200
     return render_template("waitlist/join.html", journey=journey, form=form), status
@@ -95,7 +97,7 @@ def leave(token: str):
 
 def _request(journey: Journey, form: WaitlistForm) -> WaitlistRequest:
     account = current_user._get_current_object() if current_user.is_authenticated else None
-    return WaitlistRequest(clinic=journey.clinic, service=journey.service, email=form.email.data,
+    return WaitlistRequest(clinic=journey.clinic, service=journey.chosen_service, email=form.email.data,
                            name=form.name.data or "", before=form.before.data, account=account)
 
 

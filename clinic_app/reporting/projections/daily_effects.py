@@ -50,13 +50,13 @@ def _days_to_recount(connection, touched: set[tuple[int, date]]) -> set[date]:
 
 def recount(connection, days: set[date]) -> None:
     """Count these days' rows again from the check-ins."""
-    days = sorted(days)
+    ordered = sorted(days)
     if connection.dialect.name == "postgresql":
-        for day in days:
+        for day in ordered:
             connection.execute(text("SELECT pg_advisory_xact_lock(:space, :day)"),
                                {"space": LOCK_SPACE, "day": day.toordinal()})
-    check_ins = check_ins_with_change(ReportRange(days[0], days[-1]))
-    _refill(connection, days, check_ins, check_ins.c.on_date.in_(days))
+    check_ins = check_ins_with_change(ReportRange(ordered[0], ordered[-1]))
+    _refill(connection, ordered, check_ins, check_ins.c.on_date.in_(ordered))
 
 
 def rebuild(connection) -> None:

@@ -14,10 +14,12 @@ refiled. ``flask reports rebuild`` recomputes the table after a bulk import.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, inspect, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinic_app.clinics.models import Clinic
 from clinic_app.reporting.models import OutcomeScore
@@ -25,7 +27,7 @@ from clinic_app.reporting.queries.sql import local_date
 from clinic_app.scheduling.models import Booking
 from clinic_app.treatments.models import OdiResponse, TreatmentNote
 
-SCALES = {"nprs": TreatmentNote, "odi": OdiResponse}
+SCALES: dict[str, type[TreatmentNote] | type[OdiResponse]] = {"nprs": TreatmentNote, "odi": OdiResponse}
 COLUMNS = ["scale", "source_id", "booking_id", "clinic_id", "patient_id", "day", "taken_at", "score"]
 # What a visit's scores are filed by.
 VISIT_FIELDS = ("clinic_id", "start_at", "patient_id")
@@ -36,6 +38,8 @@ def score_rows(scale: str):
     taken at the visit's start. ODI: each scored questionnaire recorded against a visit, taken
     when it was answered; one left unscored, or recorded without a visit, is not counted."""
     day = local_date(Booking.start_at, Clinic.timezone)
+    columns: tuple[Any, ...]  # the select's columns, of several types
+    score: InstrumentedAttribute[int | None] | InstrumentedAttribute[float | None]
     if scale == "nprs":
         columns = (TreatmentNote.id, Booking.id, Booking.clinic_id, Booking.patient_id, day, Booking.start_at,
                    TreatmentNote.pain_before)

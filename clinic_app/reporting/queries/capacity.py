@@ -172,7 +172,7 @@ def _clock_instant(zone: ZoneInfo):
 
 def _fixed_instant(day: date, zone: ZoneInfo):
     """On any other day the offset holds all day: plain arithmetic, no time-zone lookups."""
-    offset = datetime.combine(day, time(12), zone).utcoffset()
+    offset = datetime.combine(day, time(12), zone).utcoffset() or timedelta(0)  # a ZoneInfo always has one
 
     def to_instant(on: date, moment: time) -> datetime:
         return datetime.combine(on, moment, tzinfo=UTC) - offset

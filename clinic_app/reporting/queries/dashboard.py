@@ -34,4 +34,4 @@ def count_upcoming_visits(now: datetime, days: int = UPCOMING_DAYS) -> int:
         .correlate(Clinic)
         .scalar_subquery()
     )
-    return int(db.session.scalar(select(func.coalesce(func.sum(per_clinic), 0)).select_from(Clinic)))
+    return int(db.session.execute(select(func.coalesce(func.sum(per_clinic), 0)).select_from(Clinic)).scalar_one())
