@@ -9,7 +9,8 @@ create_app installs the hooks (``keep_derived_tables_current``); an application 
 writes bookings, notes, questionnaires or check-ins without create_app, or writes them behind
 the ORM (COPY, core INSERT), must run ``rebuild_derived_tables`` (``flask reports rebuild``).
 The hooks listen on every SQLAlchemy Session, so sessions made outside Flask-SQLAlchemy (tests
-that race two transactions, the benchmarks) keep the tables current too.
+that race two transactions, the benchmarks) keep the tables current too. They are flush hooks,
+not signals, on purpose: they see every write, by whatever operation (README, "Layers").
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ def check_ins_written(session: Session) -> set[tuple[int, int, date]]:
     found = {(obj.programme_id, obj.patient_id, obj.on_date) for obj in written if isinstance(obj, ExerciseCheckIn)}
     parents = {obj.check_in_id for obj in written if isinstance(obj, CheckInExercise)} - {None}
     if parents:
-        found |= set(session.connection().execute(
+        rows = session.connection().execute(
             select(ExerciseCheckIn.programme_id, ExerciseCheckIn.patient_id, ExerciseCheckIn.on_date)
-            .where(ExerciseCheckIn.id.in_(parents))).tuples())
+            .where(ExerciseCheckIn.id.in_(parents)))
+        found |= {(programme_id, patient_id, on_date) for programme_id, patient_id, on_date in rows}
     return found
