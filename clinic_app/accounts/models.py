@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import date, datetime
 from enum import StrEnum
@@ -113,6 +114,11 @@ class User(UserMixin, db.Model):
         """Sign this user out everywhere: every session id issued so far stops loading the
         user (sign-out, a new password, a closed account, a two-factor reset)."""
         self.session_token = new_session_token()
+
+    def password_fingerprint(self) -> str:
+        """A short digest of the current password hash: a reset link or a trusted browser that
+        carries it stops counting the moment the password changes."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

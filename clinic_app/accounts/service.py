@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import date
@@ -99,7 +98,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    token = sign_link_token(RESET_SALT, user, h=_password_fingerprint(user))
+    token = sign_link_token(RESET_SALT, user, h=user.password_fingerprint())
     queue_email(
         user.email,
         "Reset your Back Solution password",
@@ -121,7 +120,7 @@ def user_for_reset_token(token: str) -> User | None:
     if isinstance(found, LinkProblem):
         return None
     user, claims = found
-    return user if claims.get("h") == _password_fingerprint(user) else None
+    return user if claims.get("h") == user.password_fingerprint() else None
 
 
 def load_user_from_session(session_id: str) -> User | None:
@@ -161,10 +160,6 @@ def _dummy_hash() -> str:
 @lru_cache(maxsize=4)
 def _dummy_hash_for(method: str) -> str:
     return generate_password_hash("not-a-real-password-for-timing", method=method)
-
-
-def _password_fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def list_staff() -> list[User]:
