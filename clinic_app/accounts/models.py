@@ -98,6 +98,13 @@ class User(UserMixin, db.Model):
         return self.email_verified_at is not None
 
     @property
+    def may_sign_in(self) -> bool:
+        """An open account signs in; a patient's only once its e-mail address is confirmed.
+        Registration answers alike whether or not an address already has an account, so the
+        password chosen there must prove nothing until the link in the mailbox has been used."""
+        return self.active and (self.role != Role.PATIENT or self.email_verified)
+
+    @property
     def two_factor_enrolled(self) -> bool:
         return self.totp_enrolled_at is not None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from clinic_app.accounts import service, session_guard, trusted_devices, verification
 from clinic_app.accounts.forms import (
@@ -26,6 +26,10 @@ bp.after_request(keep_token_private)  # reset and confirmation links
 
 SIGNED_OUT = "You have been logged out. You are now signed out everywhere, on every device."
 LOGIN_FAILED = "That e-mail and password do not match an account. Check both and try again."
+REGISTERED = (
+    "Check your inbox: we have sent a message to {email}. To finish creating your account, "
+    "open the link in it, then log in."
+)
 
 
 def _login_account_key() -> str:
@@ -90,20 +94,20 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_config_limit("REGISTER_LIMIT"), methods=["POST"])
 def register():
+    """The same answer whether or not the address has an account (the owner is e-mailed
+    instead): nobody learns from this page who is a patient here."""
     form = RegistrationForm(today=utcnow().date())
     if form.validate_on_submit():
         account = service.NewAccount(form.email.data, form.full_name.data, form.password.data,
                                      date_of_birth=form.date_of_birth.data)
         try:
-            user = service.create_account(account)
+            service.register_patient(account)
         except ValidationFailed as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            verification.send_verification_email(user)
             db.session.commit()
-            login_user(user)
-            flash("Welcome to Back Solution. We have e-mailed you a link to confirm your address.", "success")
-            return redirect(url_for("portal.index"))
+            flash(REGISTERED.format(email=normalise_email(form.email.data)), "info")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
 
 
@@ -149,7 +153,7 @@ def reset_password(token: str):
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            service.set_password(user, form.password.data)
+            service.complete_password_reset(user, form.password.data, utcnow())
         except ValidationFailed as error:
             form.password.errors.append(error.message)
         else:
