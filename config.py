@@ -30,9 +30,13 @@ class Config:
     # Rate limits per address need the client's real address; 0 trusts no header.
     PROXY_COUNT = 0
     RATELIMIT_ENABLED = True
-    # Two limits guard the login form: per address, and per account whatever the address.
+    # Failed sign-ins (wrong passwords and two-factor codes) allowed per address, per account
+    # whatever the address, and from a browser trusted for the account (one that signed in to it
+    # before), which draws on its own allowance instead (clinic_app/accounts/sign_in_limits.py).
     LOGIN_LIMIT_PER_IP = "20 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
+    LOGIN_LIMIT_PER_DEVICE = "5 per minute;20 per hour"
+    TRUSTED_DEVICE_DAYS = 90
     REGISTER_LIMIT = "10 per hour"
     # Staff sessions end after this long without a request; patients keep the longer session.
     STAFF_IDLE_MINUTES = 30
