@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, text
 
 from clinic_app.accounts.models import User
-from clinic_app.audit.chain import GENESIS, ChainReport, EventContent, event_hash, verify_chain
+from clinic_app.audit.chain import GENESIS, ChainReport, Checkpoint, EventContent, event_hash, verify_chain
 from clinic_app.audit.models import AuditEvent
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
@@ -55,12 +55,13 @@ def _lock_chain_head() -> str:
     return head or GENESIS
 
 
-def verify_audit_chain(batch_size: int = 5000) -> ChainReport:
-    """Walk the whole trail in chain order, a batch at a time, and say where it first breaks."""
+def verify_audit_chain(batch_size: int = 5000, expected: Checkpoint | None = None) -> ChainReport:
+    """Walk the whole trail in chain order, a batch at a time, and say where it first breaks,
+    and (with ``expected``) whether it still extends the head recorded earlier."""
     columns = (AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash, *_CONTENT_COLUMNS)
     rows = db.session.execute(select(*columns).order_by(AuditEvent.id).execution_options(yield_per=batch_size))
     try:
-        return verify_chain((row[0], row[1], row[2], EventContent(*row[3:])) for row in rows)
+        return verify_chain(((row[0], row[1], row[2], EventContent(*row[3:])) for row in rows), expected)
     finally:
         rows.close()  # the walk may stop early, with the server-side cursor still open
 
