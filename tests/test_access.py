@@ -142,6 +142,7 @@ RECORD_URLS = [
     ("GET", "/practice/visits/{visit}/note"),
     ("POST", "/practice/visits/{visit}/note"),
     ("POST", "/practice/visits/{visit}/note/addenda"),
+    ("POST", "/practice/visits/{visit}/note/cosign"),
     ("POST", "/practice/patients/{patient}/nudge"),
 ]
 RECORD_POST = {"condition": "x", "timepoint": "intake", "subjective": "x", "pain_before": "5", "reason": "x",

@@ -7,11 +7,16 @@ and clinic-scoped work asks ``can_work_at(user, clinic_id)``; nothing else decid
 from __future__ import annotations
 
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from flask import abort
 from flask_login import current_user, login_required
 
 from clinic_app.accounts.models import CLINIC_ROLES, Role, User
+
+if TYPE_CHECKING:  # the rules read these; importing them at run time would point upwards
+    from clinic_app.scheduling.models import Booking
+    from clinic_app.treatments.models import TreatmentNote
 
 # Each area of the site and the roles that may enter it.
 AREA_ROLES: dict[str, tuple[Role, ...]] = {
@@ -114,3 +119,17 @@ def can_see_patient_record(user: User, patient_clinic_ids: set[int]) -> bool:
     if user.role not in CLINIC_ROLES:
         return False
     return any(clinic.id in patient_clinic_ids for clinic in user.clinics)
+
+
+def can_write_note(user: User, booking: Booking) -> bool:
+    """Start, edit and sign a visit's treatment note: only the practitioner whose visit it is,
+    at a clinic they work at. The note is their own account of their own treatment, so a
+    colleague or a manager reads it but never starts it (which would lock the practitioner out)."""
+    return can_work_at(user, booking.clinic_id) and booking.practitioner.user_id == user.id
+
+
+def can_cosign_note(user: User, booking: Booking, note: TreatmentNote) -> bool:
+    """A clinic manager of the visit's clinic may countersign a signed note written by someone
+    else; the co-signature is shown as such beside the author's signature, never instead of it."""
+    return (user.role == Role.CLINIC_MANAGER and can_work_at(user, booking.clinic_id) and note.signed
+            and note.author_id != user.id)

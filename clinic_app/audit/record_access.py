@@ -34,6 +34,7 @@ PLAIN_WORDS = {
     "edit_note": "Edited the note of a visit",
     "sign_note": "Signed the note of a visit",
     "add_addendum": "Added a correction to a signed note",
+    "cosign_note": "Co-signed the note of a visit",
     "view_programme": "Opened your exercise programme",
     "prescribe_programme": "Gave you an exercise programme",
     "mark_arrived": "Checked you in for a visit",

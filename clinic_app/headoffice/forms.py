@@ -17,6 +17,7 @@ AUDIT_ACTIONS = {
     "edit_note": "Saved a draft note",
     "sign_note": "Signed a note",
     "add_addendum": "Added an addendum",
+    "cosign_note": "Co-signed a note (manager)",
     "record_odi": "Recorded an Oswestry questionnaire",
     "view_programme": "Opened the exercise programme",
     "prescribe_programme": "Prescribed an exercise programme",

@@ -16,7 +16,7 @@ from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import Booking
-from clinic_app.treatments.models import Chart, OdiResponse, TreatmentNote
+from clinic_app.treatments.models import Chart, NoteCosignature, OdiResponse, TreatmentNote
 from clinic_app.treatments.rules import (
     ODI_SECTIONS,
     RED_FLAGS,
@@ -70,7 +70,8 @@ def open_record(actor: Actor, patient: Patient, now: datetime) -> PatientRecord:
         db.session.scalars(
             select(TreatmentNote)
             .where(TreatmentNote.patient_id == patient.id)
-            .options(selectinload(TreatmentNote.addenda), selectinload(TreatmentNote.author))
+            .options(selectinload(TreatmentNote.addenda), selectinload(TreatmentNote.author),
+                     selectinload(TreatmentNote.cosignatures).selectinload(NoteCosignature.user))
         )
     )
     odi = list(db.session.scalars(select(OdiResponse).where(OdiResponse.patient_id == patient.id)

@@ -82,6 +82,7 @@ class TreatmentNote(db.Model):
     booking: Mapped[Booking] = relationship()
     author: Mapped[User] = relationship()
     addenda: Mapped[list[NoteAddendum]] = relationship(order_by="NoteAddendum.created_at")
+    cosignatures: Mapped[list[NoteCosignature]] = relationship(order_by="NoteCosignature.signed_at")
 
     @property
     def signed(self) -> bool:
@@ -101,6 +102,20 @@ class NoteAddendum(db.Model):
     body: Mapped[str] = mapped_column(Text)
 
     author: Mapped[User] = relationship()
+
+
+class NoteCosignature(db.Model):
+    """A clinic manager's countersignature of a signed note. The note's author stays its author."""
+
+    __tablename__ = "note_cosignatures"
+    __table_args__ = (UniqueConstraint("note_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("treatment_notes.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class OdiResponse(db.Model):
