@@ -1,12 +1,13 @@
-"""The access rules for health records, as tables at their boundaries (accounts.policy is pure:
-plain stand-ins for users, visits and notes are enough)."""
+"""The rules for health records and the identity they belong to, as tables at their boundaries
+(accounts.policy and patients.rules are pure: plain stand-ins for users, visits and notes)."""
 
 from types import SimpleNamespace
 
 import pytest
 
 from clinic_app.accounts.models import Role
-from clinic_app.accounts.policy import can_cosign_note, can_write_note
+from clinic_app.accounts.policy import PatientCare, can_confirm_patient_details, can_cosign_note, can_write_note
+from clinic_app.patients.rules import identity_differences
 
 OWN, OTHER = 1, 2
 TREATING, COLLEAGUE, MANAGER, ELSEWHERE_MANAGER, HEAD_OFFICE = 10, 11, 12, 13, 14
@@ -51,3 +52,38 @@ def test_only_the_visits_practitioner_writes_its_note(who, writes):
 def test_a_manager_of_the_visits_clinic_co_signs_a_signed_note_of_someone_else(who, signed, author, cosigns):
     note = SimpleNamespace(signed=signed, author_id=author)
     assert can_cosign_note(USERS[who], VISIT, note) is cosigns
+
+
+RECORD = {"first_name": "Ruth", "last_name": "Record", "phone": "(555) 010-0100"}
+
+
+@pytest.mark.parametrize(("given", "differences"), [
+    (RECORD, {}),
+    ({**RECORD, "first_name": " Ruth  "}, {}),
+    ({**RECORD, "phone": "555.010.0100"}, {}),  # the same number written another way
+    ({**RECORD, "phone": ""}, {}),  # a booking never proposes to erase a detail
+    ({**RECORD, "first_name": "ruth"}, {"first_name": "ruth"}),  # spelt as the patient spells it
+    ({**RECORD, "last_name": "Record  Smith"}, {"last_name": "Record Smith"}),
+    ({**RECORD, "phone": "555-010-0199"}, {"phone": "555-010-0199"}),
+    ({"first_name": "Mallory", "last_name": "Impostor", "phone": "1"},
+     {"first_name": "Mallory", "last_name": "Impostor", "phone": "1"}),
+])
+def test_details_typed_at_booking_differ_from_the_record_only_in_substance(given, differences):
+    assert identity_differences(RECORD, given) == differences
+
+
+def test_a_record_without_a_phone_takes_one_only_through_the_desk():
+    assert identity_differences({**RECORD, "phone": ""}, RECORD) == {"phone": "(555) 010-0100"}
+
+
+@pytest.mark.parametrize(("who", "care", "confirms"), [
+    ("treating practitioner", PatientCare(frozenset({OWN}), frozenset({OWN})), True),
+    ("manager of the clinic", PatientCare(frozenset({OWN}), frozenset({OWN})), True),
+    ("treating practitioner", PatientCare(frozenset({OWN}), frozenset()), False),  # not attended yet
+    ("treating practitioner", PatientCare(frozenset({OWN, OTHER}), frozenset({OTHER})), False),  # elsewhere only
+    ("colleague at the clinic", PatientCare(frozenset({OWN}), frozenset({OWN})), False),  # not on their schedule
+    ("manager elsewhere", PatientCare(frozenset({OWN, OTHER}), frozenset({OWN, OTHER})), False),
+    ("head office", PatientCare(frozenset({OWN}), frozenset({OWN})), False),
+])
+def test_details_given_at_booking_are_confirmed_by_the_visits_staff_once_the_patient_attended(who, care, confirms):
+    assert can_confirm_patient_details(USERS[who], VISIT, care) is confirms

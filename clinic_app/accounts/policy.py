@@ -6,6 +6,7 @@ and clinic-scoped work asks ``can_work_at(user, clinic_id)``; nothing else decid
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING
 
@@ -109,6 +110,25 @@ def can_manage_team(user: User, clinic_id: int) -> bool:
     if user.role in (Role.HEAD_OFFICE, Role.ADMIN):
         return True
     return user.role == Role.CLINIC_MANAGER and can_work_at(user, clinic_id)
+
+
+@dataclass(frozen=True)
+class PatientCare:
+    """Where a patient is in care, as the record rules read it: the clinics where they have a
+    visit that is not cancelled, and those where they attended one (checked in or seen).
+    Loaded by clinic_app.scheduling.care; a cancelled visit counts for nothing."""
+
+    booked: frozenset[int] = frozenset()
+    attended: frozenset[int] = frozenset()
+
+
+def can_confirm_patient_details(user: User, booking: Booking, care: PatientCare) -> bool:
+    """Identity details typed at a booking (online, through the API or at the desk) go into the
+    patient's record only when staff who handle the visit accept them, and only once the patient
+    has attended a visit at that clinic: the desk checks them with the patient in front of it,
+    where a booking proves only that someone knew an e-mail address and a date of birth."""
+    return (can_handle_visit(user, booking.clinic_id, booking.practitioner.user_id)
+            and booking.clinic_id in care.attended)
 
 
 def can_see_patient_record(user: User, patient_clinic_ids: set[int]) -> bool:

@@ -44,6 +44,8 @@ PLAIN_WORDS = {
     "staff_book": "Booked a visit for you",
     "staff_move": "Moved one of your visits",
     "staff_cancel": "Cancelled one of your visits",
+    "accept_patient_details": "Updated your name or phone from a booking",
+    "keep_patient_details": "Kept your details as they were, not as typed at a booking",
 }
 
 

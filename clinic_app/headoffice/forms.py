@@ -28,6 +28,8 @@ AUDIT_ACTIONS = {
     "staff_book": "Booked a visit at the desk",
     "staff_move": "Moved a visit at the desk",
     "staff_cancel": "Cancelled a visit at the desk",
+    "accept_patient_details": "Accepted details given at booking into the record",
+    "keep_patient_details": "Kept the record, setting aside details given at booking",
     "nudge_patient": "Sent a check-in nudge",
     "acknowledge_alert": "Acknowledged a check-in alert",
 }
