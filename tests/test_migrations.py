@@ -47,3 +47,46 @@ def test_a_migrated_database_keeps_the_audit_trail_append_only(app, statement):
     with pytest.raises(IntegrityError, match="append-only"):
         db.session.execute(text(statement))
     db.session.rollback()
+
+
+def test_records_made_before_0023_are_placed_at_the_clinic_where_they_were_made(app):
+    """Records written without a clinic (downgraded to 0022, as before) get one on upgrade: the
+    visit's, or the latest visit's with the practitioner who wrote them; and the tables the
+    rebuild touches keep every row that refers to them."""
+    from datetime import timedelta
+
+    from clinic_app.clock import utcnow
+    from clinic_app.treatments.charts import ChartDetails, record_odi, update_chart
+    from clinic_app.treatments.library import seed_exercise_library
+    from clinic_app.treatments.programmes import Dose, exercise_library, prescribe_programme
+    from tests.factories import make_clinic, make_practitioner, make_service
+
+    _empty_database()
+    upgrade()
+    seed_exercise_library()
+    here, there = make_clinic(), make_clinic()
+    service = make_service(clinics=[here, there])
+    first = make_booking(clinic=here, service=service, email="moved@example.com")
+    treating_there = make_practitioner(there, services=[service])
+    second = make_booking(clinic=there, service=service, practitioner=treating_there, email="moved@example.com",
+                          now=first.start_at + timedelta(days=1))
+    patient, later = first.patient, second.start_at + timedelta(hours=1)
+    for visit in (first, second):
+        visit.status = "completed"
+    db.session.commit()
+    record_odi(Actor(first.practitioner.user), patient, [1] * 10, "intake", later)
+    update_chart(Actor(treating_there.user), patient, ChartDetails("Sciatica", None, ()), later)
+    exercise = exercise_library()[0]
+    prescribe_programme(Actor(treating_there.user), patient, treating_there, [Dose(exercise.id, 2, 10)], "", later)
+    expected = {"odi_responses": here.id, "charts": there.id, "programmes": there.id}
+    db.session.commit()
+    db.session.remove()
+
+    downgrade(revision="0022")
+    upgrade()
+    placed = {table: db.session.scalar(text(f"SELECT clinic_id FROM {table}"))
+              for table in ("odi_responses", "charts", "programmes")}
+    assert placed == expected
+    assert db.session.scalar(text("SELECT count(*) FROM programme_exercises")) == 1
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []

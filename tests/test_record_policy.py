@@ -6,7 +6,14 @@ from types import SimpleNamespace
 import pytest
 
 from clinic_app.accounts.models import Role
-from clinic_app.accounts.policy import PatientCare, can_confirm_patient_details, can_cosign_note, can_write_note
+from clinic_app.accounts.policy import (
+    PatientCare,
+    can_confirm_patient_details,
+    can_cosign_note,
+    can_see_clinic_record,
+    can_see_patient_record,
+    can_write_note,
+)
 from clinic_app.patients.rules import identity_differences
 
 OWN, OTHER = 1, 2
@@ -87,3 +94,31 @@ def test_a_record_without_a_phone_takes_one_only_through_the_desk():
 ])
 def test_details_given_at_booking_are_confirmed_by_the_visits_staff_once_the_patient_attended(who, care, confirms):
     assert can_confirm_patient_details(USERS[who], VISIT, care) is confirms
+
+
+NONE: frozenset[int] = frozenset()
+
+
+@pytest.mark.parametrize(("booked", "attended", "opens", "own_records", "other_records"), [
+    # (clinics with a visit not cancelled, clinics attended) -> may open, sees OWN's, sees OTHER's
+    (NONE, NONE, False, False, False),  # never here, or every visit here cancelled
+    ({OTHER}, {OTHER}, False, False, False),  # a patient of another clinic only
+    ({OWN}, NONE, True, True, False),  # booked here, not attended yet
+    ({OWN, OTHER}, {OTHER}, True, True, False),  # treated elsewhere, booked here
+    ({OWN, OTHER}, {OWN, OTHER}, True, True, True),  # attended here too: the whole record
+    ({OWN}, {OWN}, True, True, True),
+])
+@pytest.mark.parametrize("who", ["treating practitioner", "colleague at the clinic", "manager of the clinic"])
+def test_staff_open_a_record_through_a_live_visit_and_see_other_clinics_part_after_attendance(
+        who, booked, attended, opens, own_records, other_records):
+    care = PatientCare(frozenset(booked), frozenset(attended))
+    assert can_see_patient_record(USERS[who], care) is opens
+    assert can_see_clinic_record(USERS[who], care, OWN) is own_records
+    assert can_see_clinic_record(USERS[who], care, OTHER) is other_records
+
+
+@pytest.mark.parametrize("who", ["head office", "manager elsewhere"])
+def test_head_office_and_other_clinics_see_no_record(who):
+    care = PatientCare(frozenset({OWN}), frozenset({OWN}))
+    assert not can_see_patient_record(USERS[who], care)
+    assert not can_see_clinic_record(USERS[who], care, OWN)

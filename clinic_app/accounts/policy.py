@@ -131,14 +131,37 @@ def can_confirm_patient_details(user: User, booking: Booking, care: PatientCare)
             and booking.clinic_id in care.attended)
 
 
-def can_see_patient_record(user: User, patient_clinic_ids: set[int]) -> bool:
+def can_see_patient_record(user: User, care: PatientCare) -> bool:
     """Health records are for the clinical staff caring for the patient: a practitioner or
-    manager sees a patient's chart, notes and programmes only when the patient has a booking at
-    one of their clinics. Head office and admin run the network, not care: they see no records
-    (they search the audit trail instead)."""
+    manager opens a patient's record only while the patient has a visit that is not cancelled at
+    one of their clinics (a cancelled visit grants nothing). What they then see of it is
+    can_see_clinic_record's. Head office and admin run the network, not care: they see no
+    records (they search the audit trail instead)."""
     if user.role not in CLINIC_ROLES:
         return False
-    return any(clinic.id in patient_clinic_ids for clinic in user.clinics)
+    return bool(_clinic_ids(user) & care.booked)
+
+
+def shares_other_clinics_records(user: User, care: PatientCare) -> bool:
+    """Whether the patient has attended (checked in or been seen at) a visit at one of the
+    user's clinics: real care, after which the whole record follows them there."""
+    return bool(_clinic_ids(user) & care.attended)
+
+
+def can_see_clinic_record(user: User, care: PatientCare, recorded_at: int) -> bool:
+    """Whether ``user`` sees a record of this patient made at clinic ``recorded_at``: a visit,
+    its note (with addenda and co-signatures), an Oswestry questionnaire, a home programme and
+    its check-ins, the chart (as last written). Staff who may open the record see everything
+    recorded at their own clinics; what other clinics recorded, only once the patient has
+    attended a visit at one of theirs. A booking alone, which anyone who knows an e-mail address
+    and a date of birth can make, shows a clinic nothing that another clinic recorded."""
+    if not can_see_patient_record(user, care):
+        return False
+    return recorded_at in _clinic_ids(user) or shares_other_clinics_records(user, care)
+
+
+def _clinic_ids(user: User) -> frozenset[int]:
+    return frozenset(clinic.id for clinic in getattr(user, "clinics", ()))
 
 
 def can_write_note(user: User, booking: Booking) -> bool:

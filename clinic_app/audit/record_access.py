@@ -27,6 +27,7 @@ STAFF_ROLES = tuple(role.value for role in Role if role != Role.PATIENT)
 # Each audited action in the patient's words; an action added later reads as its own name.
 PLAIN_WORDS = {
     "view_chart": "Opened your chart",
+    "read_other_clinic": "Saw what another clinic recorded about you",
     "update_chart": "Changed your chart",
     "record_odi": "Recorded a back-pain questionnaire",
     "start_note": "Started the note of a visit",

@@ -41,6 +41,18 @@ def record_event(actor: Actor, patient_id: int, action: str, subject=None, now: 
     db.session.flush()
 
 
+# A read that showed records another clinic made (accounts.policy.can_see_clinic_record): one
+# event per such clinic, naming it, flagged in head office's audit view.
+CROSS_CLINIC_READ = "read_other_clinic"
+
+
+def record_cross_clinic_reads(actor: Actor, patient_id: int, clinics, now: datetime | None = None) -> None:
+    """Record that ``actor`` was just shown this patient's records from each of ``clinics``
+    (Clinic instances: none of the actor's own)."""
+    for clinic in sorted(clinics, key=lambda c: c.id):
+        record_event(actor, patient_id, CROSS_CLINIC_READ, clinic, now)
+
+
 # Held until the transaction ends, so events join the chain one at a time, in id order.
 AUDIT_CHAIN_LOCK = 0x417564  # "Aud"
 

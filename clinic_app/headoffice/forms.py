@@ -11,6 +11,7 @@ from clinic_app.ids import LARGEST_ID
 # What each audited action means, in the words shown to head office.
 AUDIT_ACTIONS = {
     "view_chart": "Opened the chart",
+    "read_other_clinic": "Was shown records made at another clinic (cross-clinic read)",
     "update_chart": "Changed the chart",
     "start_note": "Started a note",
     "view_note": "Opened a note",
