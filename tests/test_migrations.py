@@ -1,5 +1,7 @@
 """The committed migrations build exactly the schema the models describe, on this database."""
 
+from datetime import timedelta
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -9,7 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic_app.audit.service import Actor, record_event
 from clinic_app.extensions import db
-from tests.factories import make_booking, make_user
+from clinic_app.treatments.charts import ChartDetails, record_odi, update_chart
+from clinic_app.treatments.library import seed_exercise_library
+from clinic_app.treatments.programmes import Dose, exercise_library, prescribe_programme
+from tests.factories import make_booking, make_clinic, make_practitioner, make_service, make_user
 
 
 def _empty_database():
@@ -53,14 +58,6 @@ def test_records_made_before_0023_are_placed_at_the_clinic_where_they_were_made(
     """Records written without a clinic (downgraded to 0022, as before) get one on upgrade: the
     visit's, or the latest visit's with the practitioner who wrote them; and the tables the
     rebuild touches keep every row that refers to them."""
-    from datetime import timedelta
-
-    from clinic_app.clock import utcnow
-    from clinic_app.treatments.charts import ChartDetails, record_odi, update_chart
-    from clinic_app.treatments.library import seed_exercise_library
-    from clinic_app.treatments.programmes import Dose, exercise_library, prescribe_programme
-    from tests.factories import make_clinic, make_practitioner, make_service
-
     _empty_database()
     upgrade()
     seed_exercise_library()
@@ -84,8 +81,11 @@ def test_records_made_before_0023_are_placed_at_the_clinic_where_they_were_made(
 
     downgrade(revision="0022")
     upgrade()
-    placed = {table: db.session.scalar(text(f"SELECT clinic_id FROM {table}"))
-              for table in ("odi_responses", "charts", "programmes")}
+    placed = {
+        "odi_responses": db.session.scalar(text("SELECT clinic_id FROM odi_responses")),
+        "charts": db.session.scalar(text("SELECT clinic_id FROM charts")),
+        "programmes": db.session.scalar(text("SELECT clinic_id FROM programmes")),
+    }
     assert placed == expected
     assert db.session.scalar(text("SELECT count(*) FROM programme_exercises")) == 1
     if db.engine.dialect.name == "sqlite":

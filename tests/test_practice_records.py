@@ -241,6 +241,7 @@ def odi_answers(values) -> dict:
 def test_the_questionnaire_has_ten_sections_of_six_statements(practitioner, visit):
     page = practitioner.get(f"/practice/patients/{visit.patient_id}/odi").text
     assert page.count('type="radio"') == 60 and page.count("<legend>") == 10
+    assert actions() == ["open_odi_form"]  # the page names the patient: who opened it is recorded
     assert "I can lift heavy weights without extra pain" in page
 
 

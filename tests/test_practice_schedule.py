@@ -274,6 +274,9 @@ def test_staff_find_a_patient_of_the_clinic_and_book_them(client, clinic, servic
     signed_in(client, manager)
     found = page_text(client.get(new_visit_url(clinic, q=visit.patient.last_name.upper())))
     assert f"Book for {visit.patient.full_name}" in found and "Stranger" not in found
+    # Who the search showed is in the audit trail; the stranger was never shown.
+    [seen] = search_events(AuditQuery(action="search_patients"))
+    assert (seen.actor_id, seen.patient_id) == (manager.id, visit.patient_id)
 
     day = next_weekday(clinic)
     page = new_visit_url(clinic, service=service.slug, practitioner=alice.id, day=day.isoformat(),

@@ -3,8 +3,9 @@ transaction as the read or change it records, so neither exists without the othe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select, text
 
@@ -51,6 +52,27 @@ def record_cross_clinic_reads(actor: Actor, patient_id: int, clinics, now: datet
     (Clinic instances: none of the actor's own)."""
     for clinic in sorted(clinics, key=lambda c: c.id):
         record_event(actor, patient_id, CROSS_CLINIC_READ, clinic, now)
+
+
+def record_listed(actor: Actor, action: str, patient_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Record that ``actor`` was shown these patients in a list (the early-warning dashboard,
+    desk search results): one event per patient, the first time that UTC day the actor saw them
+    in that list, which answers "who saw this patient's data, and on which days" without an
+    event per page load. Returns how many events were written."""
+    now = now or utcnow()
+    wanted = set(patient_ids)
+    if not wanted:
+        return 0
+    _lock_chain_head()  # PostgreSQL: so two loads of the same page cannot both find them unrecorded
+    seen = set(db.session.scalars(
+        select(AuditEvent.patient_id).where(
+            AuditEvent.actor_id == actor.user.id, AuditEvent.action == action,
+            AuditEvent.at >= datetime.combine(now.astimezone(UTC).date(), time(), UTC),
+            AuditEvent.patient_id.in_(wanted))
+    ))
+    for patient_id in sorted(wanted - seen):
+        record_event(actor, patient_id, action, None, now)
+    return len(wanted - seen)
 
 
 # Held until the transaction ends, so events join the chain one at a time, in id order.

@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 
 from clinic_app import clock
 from clinic_app.accounts.policy import area_required, can_confirm_patient_details, sees_whole_schedule
-from clinic_app.audit.service import record_event
+from clinic_app.audit.service import record_event, record_listed
 from clinic_app.booking.free_times import parse_day
 from clinic_app.booking.journey import bookable_start, services_offered
 from clinic_app.booking.timetable import describe_start
@@ -273,6 +273,10 @@ def _explain_move(form: MoveVisitForm, error: DomainError, zone: ZoneInfo) -> No
 
 
 def _new_visit_page(choice: DeskChoice, form: StaffBookingForm):
+    """The booking page; the patients a search found are audited as seen (record_listed)."""
+    if choice.matches:
+        record_listed(staff_actor(), "search_patients", [patient.id for patient in choice.matches], clock.utcnow())
+        db.session.commit()
     return render_template(
         "practice/schedule_new.html", choice=choice, form=form, clinic=choice.clinic,
         whole_clinic=sees_whole_schedule(current_user),

@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic_app.accounts.policy import area_required, can_work_at
+from clinic_app.audit.service import record_event
 from clinic_app.clock import utcnow
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db
@@ -90,6 +91,8 @@ def odi(patient_id: int):
             db.session.commit()
             flash(odi_result(response.score), "success")
             return redirect(url_for("practice.chart", patient_id=patient.id), 303)
+    record_event(staff_actor(), patient.id, "open_odi_form", None, utcnow())  # the page names the patient
+    db.session.commit()
     return render_template("practice/odi.html", form=form, patient=patient, questions=ODI_QUESTIONS,
                            minimum=ODI_MIN_ANSWERED), 422 if form.errors else 200
 
