@@ -58,7 +58,6 @@ class PatientRecord:
     own_clinic_ids: frozenset[int] = frozenset()
     chart_elsewhere: bool = False  # a chart exists that another clinic wrote, not shown
 
-
     @property
     def red_flags(self) -> list[str]:
         return [RED_FLAGS[code] for code in (self.chart.red_flags if self.chart else []) if code in RED_FLAGS]
@@ -73,8 +72,8 @@ def open_record(actor: Actor, patient: Patient, now: datetime) -> PatientRecord:
     odi = [response for response in _odi(patient.id) if scope.shows(response.clinic_id)]
     written = db.session.scalar(select(Chart).where(Chart.patient_id == patient.id))
     chart = written if written is not None and scope.shows(written.clinic_id) else None
-    _audit_read(actor, scope, [v.clinic for v in visits] + [r.clinic for r in odi] + ([chart.clinic] if chart else []),
-                now)
+    shown_at = [visit.clinic for visit in visits] + [response.clinic for response in odi]
+    _audit_read(actor, scope, shown_at + ([chart.clinic] if chart else []), now)
     today = now.astimezone(ZoneInfo(visits[0].clinic.timezone)).date() if visits else now.date()
     return PatientRecord(
         patient=patient,
