@@ -102,8 +102,11 @@ def _delete_every_row(conn):
         with conn.begin_nested():
             conn.execute(text("SET LOCAL session_replication_role = replica"))
     except DBAPIError:
+        # The audit trail refuses TRUNCATE too (migration 0020); the tables' owner may lift that.
         tables = ", ".join(f'"{name}"' for name in db.metadata.tables)
+        conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate"))
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+        conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_truncate"))
         return
     for table in db.metadata.sorted_tables:
         conn.execute(table.delete())

@@ -142,6 +142,7 @@ RECORD_URLS = [
     ("GET", "/practice/visits/{visit}/note"),
     ("POST", "/practice/visits/{visit}/note"),
     ("POST", "/practice/visits/{visit}/note/addenda"),
+    ("POST", "/practice/visits/{visit}/note/cosign"),
     ("POST", "/practice/patients/{patient}/nudge"),
 ]
 RECORD_POST = {"condition": "x", "timepoint": "intake", "subjective": "x", "pain_before": "5", "reason": "x",
@@ -226,6 +227,7 @@ def test_every_route_is_in_the_access_table(app):
         "/practice/clinics/{}/visits/{}/change",
         "/practice/clinics/{}/visits/{}/move",
         "/practice/clinics/{}/visits/{}/cancel",
+        "/practice/clinics/{}/visits/{}/details",  # details given at booking, POST
     }
     # treatment records need a patient: test_records_of_another_clinics_patient_stay_closed
     # below and tests/test_practice_records.py

@@ -14,8 +14,8 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from clinic_app import clock
-from clinic_app.accounts.policy import area_required, sees_whole_schedule
-from clinic_app.audit.service import record_event
+from clinic_app.accounts.policy import area_required, can_confirm_patient_details, sees_whole_schedule
+from clinic_app.audit.service import record_event, record_listed
 from clinic_app.booking.free_times import parse_day
 from clinic_app.booking.journey import bookable_start, services_offered
 from clinic_app.booking.timetable import describe_start
@@ -27,7 +27,13 @@ from clinic_app.patients.models import Patient
 from clinic_app.patients.service import PatientDetails
 from clinic_app.practice.day_sheet import clinic_patient, day_shown, search_clinic_patients
 from clinic_app.practice.schedule import clinic_for_staff, visit_day_url, visit_for_staff
-from clinic_app.practice.schedule_forms import WALK_IN, CancelVisitForm, MoveVisitForm, StaffBookingForm
+from clinic_app.practice.schedule_forms import (
+    WALK_IN,
+    CancelVisitForm,
+    GivenDetailsForm,
+    MoveVisitForm,
+    StaffBookingForm,
+)
 from clinic_app.practice.views import bp, staff_actor
 from clinic_app.scheduling.availability import free_slots, practitioners_offering, staff_booking_policy
 from clinic_app.scheduling.booking import (
@@ -37,6 +43,7 @@ from clinic_app.scheduling.booking import (
     cancel_booking,
     reschedule_booking,
 )
+from clinic_app.scheduling.care import patient_care
 from clinic_app.scheduling.models import Booking, Practitioner, Service
 from clinic_app.scheduling.rules import Slot, first_available
 
@@ -266,6 +273,10 @@ def _explain_move(form: MoveVisitForm, error: DomainError, zone: ZoneInfo) -> No
 
 
 def _new_visit_page(choice: DeskChoice, form: StaffBookingForm):
+    """The booking page; the patients a search found are audited as seen (record_listed)."""
+    if choice.matches:
+        record_listed(staff_actor(), "search_patients", [patient.id for patient in choice.matches], clock.utcnow())
+        db.session.commit()
     return render_template(
         "practice/schedule_new.html", choice=choice, form=form, clinic=choice.clinic,
         whole_clinic=sees_whole_schedule(current_user),
@@ -287,5 +298,6 @@ def _change_page(booking: Booking, move: MoveVisitForm, cancel: CancelVisitForm,
     return render_template(
         "practice/schedule_visit.html", booking=booking, clinic=booking.clinic, move=move, cancel=cancel, day=day,
         when=describe_start(booking.start_at.astimezone(zone)), today=today,
-        back_url=visit_day_url(booking),
+        back_url=visit_day_url(booking), details_form=GivenDetailsForm(),
+        may_confirm=can_confirm_patient_details(current_user, booking, patient_care(booking.patient_id)),
     )

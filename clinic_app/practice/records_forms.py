@@ -124,6 +124,12 @@ class AddendumForm(SiteForm):
     add = SubmitField("Add addendum")
 
 
+class CosignForm(SiteForm):
+    """A clinic manager's co-signature: nothing to fill in but the button."""
+
+    cosign = SubmitField("Co-sign this note")
+
+
 def _odi_section(number: int, title: str, statements: list[str]) -> RadioField:
     return RadioField(f"{number}. {title}", choices=[SelectChoice(str(i), text) for i, text in enumerate(statements)],
                       validators=[Optional()], coerce=_optional_int, validate_choice=True)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from clinic_app.accounts.policy import area_required, require_clinic_access
 from clinic_app.audit.service import Actor
 from clinic_app.clinics.service import get_clinic_with_staff
+from clinic_app.extensions import db
 from clinic_app.headers import never_cache
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
@@ -16,7 +17,9 @@ bp.after_request(never_cache)
 @area_required("practice")
 def index():
     """The clinics, and the early warning: alerts and patients at risk (early_warning.py)."""
-    return render_template("practice/index.html", clinics=current_user.clinics, **early_warning.dashboard(current_user))
+    board = early_warning.dashboard(current_user)
+    db.session.commit()  # the audit of who was shown keeps
+    return render_template("practice/index.html", clinics=current_user.clinics, **board)
 
 
 @bp.get("/clinics/<int:clinic_id>")

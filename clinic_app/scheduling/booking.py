@@ -62,7 +62,8 @@ def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, s
     """Book the visit; return it and its manage token (shown once, stored only as a hash)."""
     clinic, service = _clinic_and_service(request.clinic_id, request.service_slug)
     slot = _free_slot(clinic, service, request.start, request.practitioner_id, now, online=request.online)
-    patient = match_or_create_patient(request.patient, request.user_id)
+    match = match_or_create_patient(request.patient, request.user_id)
+    patient = match.patient
     _check_patient_may_book(patient.id, service, request.new_patient, now)
     token = secrets.token_urlsafe(32)
     booking = Booking(
@@ -71,6 +72,7 @@ def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, s
         blocked_until=slot.end + timedelta(minutes=service.buffer_after_minutes),
         source=request.source, pain_area=request.pain_area.strip(), new_patient=request.new_patient,
         manage_token_hash=hash_token(token), created_by_id=request.created_by_id,
+        **{f"given_{name}": value for name, value in match.differences.items()},
     )
     _insert_or_conflict(booking, clinic, service, now, request.online)
     end_waiting_on_booking(patient.email, clinic.id, service.id, now)
