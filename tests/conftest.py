@@ -193,9 +193,12 @@ class Mailbox:
         self.messages: list[Message] = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        """Addresses starting with "refused" do not exist on this server."""
+        """Addresses starting with "refused" do not exist on this server (a permanent 550);
+        those starting with "later" are refused for now (a temporary 451), every time."""
         if address.startswith("refused"):
-            return "550 5.1.1 No such mailbox"
+            return f"550 5.1.1 No such mailbox: {address}"
+        if address.startswith("later"):
+            return f"451 4.2.1 Mailbox {address} busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

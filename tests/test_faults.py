@@ -205,14 +205,16 @@ def test_a_booking_cut_off_half_way_by_the_outage_leaves_nothing_behind(app, pro
 
 def test_while_smtp_is_down_bookings_succeed_and_each_message_goes_out_once_it_is_back(app, client, runner):
     smtp_port = _free_port()  # nothing listens here yet
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_ENABLED=True)
+    # Due again at once, so the pass after the server is back sends it (normally after a minute).
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_ENABLED=True, MAIL_RETRY_FIRST_SECONDS=0)
     clinic_id, start = make_bookable_clinic()
 
     response = client.post("/api/v1/bookings", json=booking_request(clinic_id, start))
     assert response.status_code == 201
     assert "Sent 0 message(s)" in runner.invoke(args=["notifications", "send"]).output
     waiting = db.session.scalars(select(OutboxMessage)).all()
-    assert [(m.recipient, m.sent_at, m.attempts) for m in waiting] == [("outage@example.com", None, 0)]
+    assert [(m.recipient, m.sent_at, m.gave_up_at, m.attempts, m.last_error) for m in waiting] == [
+        ("outage@example.com", None, None, 1, "ConnectionRefusedError")]
 
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)

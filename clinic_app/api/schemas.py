@@ -5,8 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
-from clinic_app.form_base import LINE_SEPARATORS, clean_text, one_line
 from clinic_app.notifications.links import public_url
+from clinic_app.text import LINE_SEPARATORS, clean_text, one_line
 
 # Text is cleaned (control characters dropped, spaces stripped) before its length is checked,
 # so the document says what the cleaning leaves: at least one visible character. (U+0085 is
