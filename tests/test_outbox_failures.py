@@ -82,7 +82,7 @@ def test_the_worker_loop_keeps_running_past_a_poisoned_message(app):
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
-    _poison_first()
+    poisoned = _poison_first()
     _queue("after@example.com", "then@example.org")
     env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": app.config["DATABASE_URL"], "MAIL_ENABLED": "true",
            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(controller.port)}
@@ -101,7 +101,7 @@ def test_the_worker_loop_keeps_running_past_a_poisoned_message(app):
     assert sorted(m["To"] for m in delivered) == ["after@example.com", "then@example.org"]
     assert still_running and worker.returncode == 0, errors
     assert "Sent 2 message(s)" in output and output.rstrip().endswith("Stopping.")
-    assert "outbox message 1 failed after 1 attempt(s): cannot be built: ValueError" in errors
+    assert f"outbox message {poisoned.id} failed after 1 attempt(s): cannot be built: ValueError" in errors
     assert "poisoned@" not in errors
 
 
