@@ -59,6 +59,12 @@ class Config:
     # problem. Raise it where the relay allows more: at 50, 5,000 opening e-mails take about 17
     # minutes to leave, and a message queued after them waits as long (oldest first).
     MAIL_SEND_PER_PASS = 50
+    # A message refused for now (a 4xx reply, an unreachable server) is tried again after
+    # MAIL_RETRY_FIRST_SECONDS, then after twice as long each time up to MAIL_RETRY_MAX_SECONDS,
+    # and marked failed after MAIL_MAX_ATTEMPTS tries: with these, about a day of trying.
+    MAIL_RETRY_FIRST_SECONDS = 60
+    MAIL_RETRY_MAX_SECONDS = 3600
+    MAIL_MAX_ATTEMPTS = 30
     # The notification worker queues a reminder this many hours before each booked visit.
     REMINDER_HOURS_BEFORE = 24
     BOOKING_HORIZON_DAYS = 90

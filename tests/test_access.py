@@ -41,6 +41,7 @@ PROTECTED = {
     "/admin/clinics/new": {"head_office", "admin"},
     "/admin/clinics/{own_clinic}/edit": {"head_office", "admin"},
     "/admin/users": {"admin"},
+    "/admin/outbox": {"head_office", "admin"},
 }
 PUBLIC = [
     "/",
@@ -251,6 +252,8 @@ def test_every_route_is_in_the_access_table(app):
     tested_elsewhere |= {"/headoffice/reports/{}.csv"}
     # an alert needs a check-in: tests/test_early_warning.py (other clinic 404, other roles 403)
     tested_elsewhere |= {"/practice/alerts/{}/acknowledge"}
+    # trying a failed e-mail again needs one, and is a POST: tests/test_failed_mail_page.py
+    tested_elsewhere |= {"/admin/outbox/{}/retry"}
     # a clinic's rollout and its milestones need a rollout: tests/test_rollout.py
     tested_elsewhere |= {
         "/headoffice/rollout/{}",

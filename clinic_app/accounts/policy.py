@@ -26,6 +26,8 @@ AREA_ROLES: dict[str, tuple[Role, ...]] = {
     "headoffice": (Role.HEAD_OFFICE, Role.ADMIN),
     "admin_clinics": (Role.HEAD_OFFICE, Role.ADMIN),
     "admin_users": (Role.ADMIN,),
+    # E-mail that did not go (/admin/outbox): what and why, never to whom; a failed one can be retried.
+    "outbox": (Role.HEAD_OFFICE, Role.ADMIN),
     # A clinic's team pages (/practice/clinics/<id>/team): its staff, and head office for any clinic.
     "practice_team": (Role.PRACTITIONER, Role.CLINIC_MANAGER, Role.HEAD_OFFICE, Role.ADMIN),
 }

@@ -85,3 +85,6 @@ def _saved(form, operation) -> bool:
         return False
     db.session.commit()
     return True
+
+
+from clinic_app.admin import outbox  # noqa: E402, F401 - its routes join this blueprint

@@ -107,10 +107,9 @@ def new_visit(clinic_id: int):
         db.session.rollback()
         _explain(form, error, choice)
         return _new_visit_page(_desk_choice(clinic, request.form, now), form), error.status
-    db.session.commit()
-    flash(f"{booking.patient.full_name} is booked: {describe_start(booking.start_at.astimezone(choice.zone))}, "
-          f"with {booking.practitioner.display_name}.", "success")
-    return redirect(visit_day_url(booking), 303)
+    return _back_to_the_day(booking, f"{booking.patient.full_name} is booked: "
+                                     f"{describe_start(booking.start_at.astimezone(choice.zone))}, "
+                                     f"with {booking.practitioner.display_name}.")
 
 
 @bp.get("/clinics/<int:clinic_id>/visits/<int:booking_id>/change")
@@ -140,10 +139,8 @@ def move_visit(clinic_id: int, booking_id: int):
         booking = visit_for_staff(clinic_for_staff(clinic_id), booking_id)
         _explain_move(form, error, ZoneInfo(clinic.timezone))
         return _change_page(booking, form, CancelVisitForm(), start.date()), error.status
-    db.session.commit()
-    flash(f"{booking.patient.full_name}'s visit has moved to "
-          f"{describe_start(booking.start_at.astimezone(ZoneInfo(clinic.timezone)))}.", "success")
-    return redirect(visit_day_url(booking), 303)
+    return _back_to_the_day(booking, f"{booking.patient.full_name}'s visit has moved to "
+                                     f"{describe_start(booking.start_at.astimezone(ZoneInfo(clinic.timezone)))}.")
 
 
 @bp.post("/clinics/<int:clinic_id>/visits/<int:booking_id>/cancel")
@@ -160,9 +157,17 @@ def cancel_visit(clinic_id: int, booking_id: int):
         db.session.rollback()
         form.reason.errors = [error.message]
         return _change_page(booking, MoveVisitForm(), form), error.status
+    return _back_to_the_day(booking, f"{booking.patient.full_name}'s visit is cancelled. We have e-mailed them.")
+
+
+def _back_to_the_day(booking: Booking, done: str):
+    """Commit, then go back to the visit's day saying ``done``. The message and the address are
+    worked out before the commit, from what the request holds: read after it, the expired visit
+    would be loaded again, and a change committed just before an outage would answer 503."""
+    day_url = visit_day_url(booking)
     db.session.commit()
-    flash(f"{booking.patient.full_name}'s visit is cancelled. We have e-mailed them.", "success")
-    return redirect(visit_day_url(booking), 303)
+    flash(done, "success")
+    return redirect(day_url, 303)
 
 
 def _desk_choice(clinic: Clinic, values, now: datetime) -> DeskChoice:

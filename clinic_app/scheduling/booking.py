@@ -30,13 +30,16 @@ from clinic_app.waitlist.service import end_waiting_on_booking, offer_freed_time
 
 
 class SlotUnavailable(Conflict):
-    """The time was free a moment ago but is not now; ``next_slots`` are the nearest free ones."""
+    """The time was free a moment ago but is not now; ``next_slots`` are the nearest free ones,
+    shown on the clinic's clock (``zone``), which the error carries so that answering it needs
+    no database."""
 
     code = "slot_unavailable"
 
-    def __init__(self, message: str, next_slots: list[Slot]):
+    def __init__(self, message: str, next_slots: list[Slot], zone: ZoneInfo):
         super().__init__(message, "start")
         self.next_slots = next_slots
+        self.zone = zone
 
 
 class ChangeRefused(Conflict):
@@ -155,7 +158,7 @@ def _free_slot(clinic, service, start, practitioner_id, now, prefer=None, online
             if slot.start == start]
     if not free:
         raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
-                              _next_free(clinic, service, start, practitioner_id, now, policy=policy))
+                              _next_free(clinic, service, start, practitioner_id, now, policy=policy), _zone(clinic))
     return next((slot for slot in free if slot.practitioner_id == prefer), free[0])
 
 
@@ -186,7 +189,8 @@ def _insert_or_conflict(booking: Booking, clinic, service, now, online: bool = T
             raise
         raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
                               _next_free(clinic, service, booking.start_at, None, now,
-                                         policy=booking_policy() if online else staff_booking_policy())) from None
+                                         policy=booking_policy() if online else staff_booking_policy()),
+                              _zone(clinic)) from None
 
 
 def _check_patient_may_book(patient_id: int, service: Service, new_patient: bool, now: datetime) -> None:
