@@ -32,9 +32,13 @@ class Config:
     # Rate limits per address need the client's real address; 0 trusts no header.
     PROXY_COUNT = 0
     RATELIMIT_ENABLED = True
-    # Two limits guard the login form: per address, and per account whatever the address.
+    # Failed sign-ins (wrong passwords and two-factor codes) allowed per address, per account
+    # whatever the address, and from a browser trusted for the account (one that signed in to it
+    # before), which draws on its own allowance instead (clinic_app/accounts/sign_in_limits.py).
     LOGIN_LIMIT_PER_IP = "20 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
+    LOGIN_LIMIT_PER_DEVICE = "5 per minute;20 per hour"
+    TRUSTED_DEVICE_DAYS = 90
     REGISTER_LIMIT = "10 per hour"
     # Staff sessions end after this long without a request; patients keep the longer session.
     STAFF_IDLE_MINUTES = 30
@@ -57,6 +61,12 @@ class Config:
     # problem. Raise it where the relay allows more: at 50, 5,000 opening e-mails take about 17
     # minutes to leave, and a message queued after them waits as long (oldest first).
     MAIL_SEND_PER_PASS = 50
+    # A message refused for now (a 4xx reply, an unreachable server) is tried again after
+    # MAIL_RETRY_FIRST_SECONDS, then after twice as long each time up to MAIL_RETRY_MAX_SECONDS,
+    # and marked failed after MAIL_MAX_ATTEMPTS tries: with these, about a day of trying.
+    MAIL_RETRY_FIRST_SECONDS = 60
+    MAIL_RETRY_MAX_SECONDS = 3600
+    MAIL_MAX_ATTEMPTS = 30
     # The notification worker queues a reminder this many hours before each booked visit.
     REMINDER_HOURS_BEFORE = 24
     BOOKING_HORIZON_DAYS = 90

@@ -11,7 +11,9 @@ from config import BASE_DIR, load_settings
 
 
 def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
-    app = Flask(
+    from clinic_app.errors import ClinicFlask  # answers 503 when the database fails while answering an error
+
+    app = ClinicFlask(
         __name__,
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),

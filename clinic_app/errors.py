@@ -10,10 +10,11 @@ import logging
 import time
 
 import marshmallow as ma
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from marshmallow import fields
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, ServiceUnavailable
 
@@ -147,11 +148,47 @@ CONCURRENCY_SQLSTATES = frozenset({"40P01", "40001"})
 def _handle_database_down(error: OperationalError):
     if getattr(error.orig, "sqlstate", None) in CONCURRENCY_SQLSTATES:
         return _handle_concurrent_change(error)
-    db.session.rollback()
-    # The page must not need the database: show it as to a visitor who is not signed in.
-    g._login_user = login_manager.anonymous_user()
     log.error("database unavailable: %s", type(error.orig).__name__)
-    return _handle_http(ServiceUnavailable())
+    return database_unavailable()
+
+
+def database_unavailable():
+    """The 503, answered without the database: the request's work is dropped (a rollback on a
+    dead connection may fail too), the page is shown as to a visitor who is not signed in (the
+    signed-in user would have to be read again), and if the page itself still needs the
+    database (a blueprint's context processor), a page that needs nothing is shown instead."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.remove()  # the connection is gone; the pool replaces it for the next request
+    g._login_user = login_manager.anonymous_user()
+    try:
+        return _handle_http(ServiceUnavailable())
+    except SQLAlchemyError:  # only a page can need it (a JSON error reads nothing)
+        page = current_app.jinja_env.get_template("errors/unavailable.html")  # no context processors
+        return make_response(page.render(message=ERROR_MESSAGES[503]), 503)
+
+
+class ClinicFlask(Flask):
+    """Flask whose error handling survives the database going away. A database error while an
+    error is being answered (a handler rolling back on a dead connection, an error page reading
+    the signed-in user again, an API handler looking something up) answers 503, JSON for the
+    API and the plain page for pages, never a 500; so does one from an after-request step."""
+
+    def handle_user_exception(self, e: Exception) -> HTTPException | ResponseReturnValue:
+        try:
+            return super().handle_user_exception(e)
+        except SQLAlchemyError as failure:
+            if failure is e:
+                raise  # no handler took it: Flask's last resort (handle_exception) answers
+            log.error("database unavailable while answering %s: %s", type(e).__name__, type(failure).__name__)
+            return database_unavailable()
+
+    def handle_exception(self, e: Exception):
+        if isinstance(e, SQLAlchemyError):
+            log.error("database unavailable while answering: %s", type(e).__name__)
+            return self.finalize_request(database_unavailable(), from_error_handler=True)
+        return super().handle_exception(e)
 
 
 def _handle_concurrent_change(error: IntegrityError | StaleDataError | OperationalError):

@@ -3,41 +3,47 @@ the one way a service's refusal is shown on a form (``SiteForm.populate_errors``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, FormField, PasswordField, SelectMultipleField, StringField
+from wtforms import DateField, Form, FormField, PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic_app.errors import DomainError
+from clinic_app.text import clean_text, one_line
 
-# NUL and other control characters have no place in a form and PostgreSQL refuses NUL outright;
-# tabs and line breaks stay for text areas.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 OLDEST_AGE_YEARS = 120
-
-
-def clean_text(value):
-    """Text without control characters (tabs and line breaks kept)."""
-    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class SiteForm(FlaskForm):
-    class Meta:
-        def bind_field(self, form, unbound_field, options):
-            if issubclass(unbound_field.field_class, StringField):
+class CleanTextMeta:
+    """Every text field is cleaned before any validator sees it: control characters go and
+    surrounding spaces are stripped; a one-line field (any text field but a text area) is also
+    made one line. A password is only cleaned of control characters: nothing else of it changes."""
+
+    def bind_field(self, form, unbound_field, options):
+        field_class = unbound_field.field_class
+        if issubclass(field_class, StringField):
+            if issubclass(field_class, PasswordField):
                 filters = [clean_text]
-                if not issubclass(unbound_field.field_class, PasswordField):
-                    filters.append(_strip)
-                options["filters"] = [*filters, *unbound_field.kwargs.get("filters", ())]
-            return unbound_field.bind(form=form, **options)
+            elif issubclass(field_class, TextAreaField):
+                filters = [clean_text, _strip]
+            else:
+                filters = [one_line, _strip]
+            options["filters"] = [*filters, *unbound_field.kwargs.get("filters", ())]
+        return unbound_field.bind(form=form, **options)
+
+
+class SiteForm(FlaskForm):
+    """The base of every form a page posts (with its CSRF token)."""
+
+    class Meta(CleanTextMeta):
+        pass
 
     def populate_errors(self, error: DomainError, default: str | None = None,
                         only: Collection[str] | None = None) -> None:
@@ -54,6 +60,14 @@ class SiteForm(FlaskForm):
             self.form_errors.append(error.message)
         else:
             field.errors = [*field.errors, error.message]
+
+
+class SubForm(Form):
+    """The base of a form repeated inside another (FormField, FieldList): its text is cleaned
+    as SiteForm's is, and the form around it carries the CSRF token."""
+
+    class Meta(CleanTextMeta):
+        pass
 
 
 class CheckboxListField(SelectMultipleField):

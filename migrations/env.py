@@ -1,3 +1,4 @@
+import contextlib
 import logging
 from logging.config import fileConfig
 
@@ -88,11 +89,33 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, sqlite_foreign_keys_off(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextlib.contextmanager
+def sqlite_foreign_keys_off(connection):
+    """SQLite rebuilds a table for most changes (batch mode: create a copy, copy the rows, drop
+    the old table, rename). With foreign keys enforced, dropping the old table deletes every row
+    that refers to it through ON DELETE CASCADE (the programme_exercises of programmes, say), so
+    enforcement is off while migrating, as Alembic advises, and every reference is checked after.
+    The pragma only takes effect outside a transaction, hence the driver connection."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    connection.commit()  # nothing is open yet; make sure of it
+    driver.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows referring to nothing: {broken[:5]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

@@ -54,7 +54,8 @@ def make_clinic(**overrides):
 
 def make_user(role: Role | str = Role.PATIENT, clinics=(), two_factor: bool | None = None, **overrides) -> User:
     """A user with DEFAULT_PASSWORD. Head office and admin come enrolled in two-factor sign-in,
-    as they must be (``two_factor=False`` for one who has not enrolled yet; True enrols any role)."""
+    as they must be (``two_factor=False`` for one who has not enrolled yet; True enrols any role).
+    Patients come with their e-mail address confirmed (``email_verified=False``: not yet)."""
     n = next(_sequence)
     account = NewAccount(
         email=overrides.pop("email", f"user{n}@example.com"),
@@ -64,6 +65,8 @@ def make_user(role: Role | str = Role.PATIENT, clinics=(), two_factor: bool | No
         clinic_ids=tuple(clinic.id for clinic in clinics),
     )
     user = create_account(account)
+    if user.role == Role.PATIENT and overrides.pop("email_verified", True):
+        user.email_verified_at = utcnow()  # as a patient who can sign in has done
     if two_factor if two_factor is not None else user.role in TWO_FACTOR_REQUIRED_ROLES:
         enrol_with_secret(user, pyotp.random_base32(), utcnow())
     db.session.commit()

@@ -41,6 +41,7 @@ PROTECTED = {
     "/admin/clinics/new": {"head_office", "admin"},
     "/admin/clinics/{own_clinic}/edit": {"head_office", "admin"},
     "/admin/users": {"admin"},
+    "/admin/outbox": {"head_office", "admin"},
 }
 PUBLIC = [
     "/",
@@ -142,6 +143,7 @@ RECORD_URLS = [
     ("GET", "/practice/visits/{visit}/note"),
     ("POST", "/practice/visits/{visit}/note"),
     ("POST", "/practice/visits/{visit}/note/addenda"),
+    ("POST", "/practice/visits/{visit}/note/cosign"),
     ("POST", "/practice/patients/{patient}/nudge"),
 ]
 RECORD_POST = {"condition": "x", "timepoint": "intake", "subjective": "x", "pain_before": "5", "reason": "x",
@@ -226,6 +228,7 @@ def test_every_route_is_in_the_access_table(app):
         "/practice/clinics/{}/visits/{}/change",
         "/practice/clinics/{}/visits/{}/move",
         "/practice/clinics/{}/visits/{}/cancel",
+        "/practice/clinics/{}/visits/{}/details",  # details given at booking, POST
     }
     # treatment records need a patient: test_records_of_another_clinics_patient_stay_closed
     # below and tests/test_practice_records.py
@@ -249,6 +252,8 @@ def test_every_route_is_in_the_access_table(app):
     tested_elsewhere |= {"/headoffice/reports/{}.csv"}
     # an alert needs a check-in: tests/test_early_warning.py (other clinic 404, other roles 403)
     tested_elsewhere |= {"/practice/alerts/{}/acknowledge"}
+    # trying a failed e-mail again needs one, and is a POST: tests/test_failed_mail_page.py
+    tested_elsewhere |= {"/admin/outbox/{}/retry"}
     # a clinic's rollout and its milestones need a rollout: tests/test_rollout.py
     tested_elsewhere |= {
         "/headoffice/rollout/{}",

@@ -361,3 +361,25 @@ def test_the_openapi_document_describes_the_booking_api(client):
             "/api/v1/bookings/{token}", "/api/v1/bookings/{token}/cancel",
             "/api/v1/bookings/{token}/reschedule"} <= set(paths)
     assert {"201", "409", "422", "429"} <= set(paths["/api/v1/bookings"]["post"]["responses"])
+
+
+def test_a_booking_without_login_never_rewrites_the_patients_record(client, clinic, practitioner):
+    assert book(client, clinic, new_york(24, 9)).status_code == 201
+    stranger = booking_body(clinic, new_york(24, 10), new_patient=False)
+    stranger["patient"].update(first_name="Mallory", last_name="Impostor", phone="(555) 010-6666")
+    response = client.post("/api/v1/bookings", json=stranger)
+    assert response.status_code == 201
+    patient = db.session.scalar(select(Patient))
+    assert (patient.first_name, patient.last_name, patient.phone) == ("Pat1", "Lee", "(555) 010-0199")
+    visit = db.session.get(Booking, response.get_json()["booking"]["id"])
+    assert visit.patient_id == patient.id
+    assert visit.given_details == {"first_name": "Mallory", "last_name": "Impostor", "phone": "(555) 010-6666"}
+
+
+def test_the_same_details_written_another_way_are_no_difference(client, clinic, practitioner):
+    assert book(client, clinic, new_york(24, 9)).status_code == 201
+    again = booking_body(clinic, new_york(24, 10), new_patient=False)
+    again["patient"].update(first_name=" Pat1 ", phone="555.010.0199", email="PAT1@example.com")
+    response = client.post("/api/v1/bookings", json=again)
+    assert response.status_code == 201
+    assert db.session.get(Booking, response.get_json()["booking"]["id"]).given_details == {}

@@ -183,6 +183,20 @@ def test_typed_details_are_kept_when_the_form_comes_back(client, practitioner):
     assert 'value="Ada"' in page and 'value="pat1@example.com"' in page and 'value="1980-01-01"' in page
 
 
+def test_booking_with_someones_e_mail_and_birth_date_never_rewrites_their_record(client, clinic, practitioner):
+    """Knowing an e-mail address and a date of birth is no sign-in: the visit joins the record,
+    and the details typed differently wait on the booking for the desk."""
+    book_directly(clinic, new_york(24, 9))
+    response = send_details(client, new_york(24, 10), first_name="Mallory", last_name="Impostor",
+                            phone="(555) 010-6666", new_patient="returning")
+    assert response.status_code == 302
+    stored = db.session.scalar(select(Patient))
+    assert (stored.first_name, stored.last_name, stored.phone) == ("Pat1", "Lee", "555-0100")
+    visit = db.session.scalar(select(Booking).order_by(Booking.id.desc()))
+    assert visit.patient_id == stored.id
+    assert visit.given_details == {"first_name": "Mallory", "last_name": "Impostor", "phone": "(555) 010-6666"}
+
+
 def test_a_service_the_clinic_does_not_offer_sends_the_patient_back_to_choose(client, clinic, practitioner):
     elsewhere = make_clinic(name="Elsewhere")
     make_service(clinics=[elsewhere], slug="massage", name="Massage")

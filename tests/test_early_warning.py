@@ -386,3 +386,39 @@ def test_the_rebooking_link_offers_a_follow_up_when_the_last_visit_was_for_new_p
     assert rebooking_url(p.clinic, both, first_visit) == (
         f"{site}/book/time?clinic={p.clinic.slug}&service=follow-up&practitioner={both.id}")
     assert rebooking_url(p.clinic, only_new, first_visit) == f"{site}/book/service?clinic={p.clinic.slug}"
+
+
+def listed(patient_id: int | None = None) -> list[tuple[int, int]]:
+    """(viewer, patient) of each dashboard listing in the audit trail."""
+    query = select(AuditEvent.actor_id, AuditEvent.patient_id).where(AuditEvent.action == "list_early_warning")
+    if patient_id is not None:
+        query = query.where(AuditEvent.patient_id == patient_id)
+    return [tuple(row) for row in db.session.execute(query.order_by(AuditEvent.id))]
+
+
+def test_the_dashboard_audits_who_was_shown_each_patients_pain_scores_once_a_day(client, practice):
+    p = practice
+    severe, _ = p.patient("Sev Severe", p.ann)
+    p.check_ins(severe, (0, 9, "worse", True))
+    quiet, _ = p.patient("Quinn Quiet", p.ann)
+    p.check_ins(quiet, (4, 5, "better", True))
+    untroubled, _ = p.patient("Ida Improving", p.ann)
+    p.check_ins(untroubled, (2, 6, "better", True), (1, 5, "better", True), (0, 4, "better", True))
+    client.login(p.ann.user.email)
+    client.get("/practice/")
+    client.get("/practice/")  # again the same day: nothing new to record
+    assert sorted(listed()) == sorted([(p.ann.user.id, severe.patient_id), (p.ann.user.id, quiet.patient_id)])
+    client.logout()
+    client.login(p.manager.email)
+    client.get("/practice/")
+    assert listed(severe.patient_id) == [(p.ann.user.id, severe.patient_id), (p.manager.id, severe.patient_id)]
+
+
+def test_a_listing_is_recorded_again_on_another_day(practice):
+    from clinic_app.audit.service import record_listed
+
+    actor = Actor(practice.ann.user)
+    visit = make_booking(practice.clinic, practice.service, practice.ann)
+    assert record_listed(actor, "list_early_warning", [visit.patient_id], practice.now) == 1
+    assert record_listed(actor, "list_early_warning", [visit.patient_id], practice.now) == 0
+    assert record_listed(actor, "list_early_warning", [visit.patient_id], practice.now + timedelta(days=1)) == 1

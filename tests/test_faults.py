@@ -23,6 +23,7 @@ import urllib.request
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import has_request_context
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
@@ -203,16 +204,43 @@ def test_a_booking_cut_off_half_way_by_the_outage_leaves_nothing_behind(app, pro
     assert rows_written() == (0, 0, 0)
 
 
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only, as above: SQLite has no connection to cut")
+def test_a_booking_committed_just_before_the_network_to_the_database_is_cut_is_answered_201(app, proxy):
+    """The commit reaches PostgreSQL, then the path to it fails: the booking exists and its
+    confirmation is queued, so the patient is told so (from what the request holds), not 503."""
+    clinic_id, start = make_bookable_clinic()
+    proxied = create_app("testing", {"DATABASE_URL": make_url(TEST_DATABASE_URL).set(
+        host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), "RATELIMIT_ENABLED": False})
+
+    def cut_after_the_commit(session):
+        if has_request_context() and not session.in_nested_transaction():  # the request's, not a savepoint's
+            proxy.cut()
+
+    with proxied.app_context():
+        event.listen(db.session, "after_commit", cut_after_the_commit)
+        try:
+            response = proxied.test_client().post("/api/v1/bookings", json=booking_request(clinic_id, start))
+        finally:
+            event.remove(db.session, "after_commit", cut_after_the_commit)
+            db.engine.dispose()
+    assert response.status_code == 201
+    reference = response.get_json()["booking"]["reference"]
+    assert rows_written() == (1, 1, 1)
+    assert db.session.scalar(select(Booking.reference)) == reference
+
+
 def test_while_smtp_is_down_bookings_succeed_and_each_message_goes_out_once_it_is_back(app, client, runner):
     smtp_port = _free_port()  # nothing listens here yet
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_ENABLED=True)
+    # Due again at once, so the pass after the server is back sends it (normally after a minute).
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_ENABLED=True, MAIL_RETRY_FIRST_SECONDS=0)
     clinic_id, start = make_bookable_clinic()
 
     response = client.post("/api/v1/bookings", json=booking_request(clinic_id, start))
     assert response.status_code == 201
     assert "Sent 0 message(s)" in runner.invoke(args=["notifications", "send"]).output
     waiting = db.session.scalars(select(OutboxMessage)).all()
-    assert [(m.recipient, m.sent_at, m.attempts) for m in waiting] == [("outage@example.com", None, 0)]
+    assert [(m.recipient, m.sent_at, m.gave_up_at, m.attempts, m.last_error) for m in waiting] == [
+        ("outage@example.com", None, None, 1, "ConnectionRefusedError")]
 
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)

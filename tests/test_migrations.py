@@ -1,5 +1,7 @@
 """The committed migrations build exactly the schema the models describe, on this database."""
 
+from datetime import timedelta
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -9,7 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic_app.audit.service import Actor, record_event
 from clinic_app.extensions import db
-from tests.factories import make_booking, make_user
+from clinic_app.treatments.charts import ChartDetails, record_odi, update_chart
+from clinic_app.treatments.library import seed_exercise_library
+from clinic_app.treatments.programmes import Dose, exercise_library, prescribe_programme
+from tests.factories import make_booking, make_clinic, make_practitioner, make_service, make_user
 
 
 def _empty_database():
@@ -34,8 +39,11 @@ def test_migrations_downgrade_to_nothing_and_up_again(app):
 
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"])
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events",
+                                       "TRUNCATE audit_events", "TRUNCATE patients CASCADE"])
 def test_a_migrated_database_keeps_the_audit_trail_append_only(app, statement):
+    if statement.startswith("TRUNCATE") and db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
     _empty_database()
     upgrade()
     visit = make_booking()
@@ -44,3 +52,41 @@ def test_a_migrated_database_keeps_the_audit_trail_append_only(app, statement):
     with pytest.raises(IntegrityError, match="append-only"):
         db.session.execute(text(statement))
     db.session.rollback()
+
+
+def test_records_made_before_0023_are_placed_at_the_clinic_where_they_were_made(app):
+    """Records written without a clinic (downgraded to 0022, as before) get one on upgrade: the
+    visit's, or the latest visit's with the practitioner who wrote them; and the tables the
+    rebuild touches keep every row that refers to them."""
+    _empty_database()
+    upgrade()
+    seed_exercise_library()
+    here, there = make_clinic(), make_clinic()
+    service = make_service(clinics=[here, there])
+    first = make_booking(clinic=here, service=service, email="moved@example.com")
+    treating_there = make_practitioner(there, services=[service])
+    second = make_booking(clinic=there, service=service, practitioner=treating_there, email="moved@example.com",
+                          now=first.start_at + timedelta(days=1))
+    patient, later = first.patient, second.start_at + timedelta(hours=1)
+    for visit in (first, second):
+        visit.status = "completed"
+    db.session.commit()
+    record_odi(Actor(first.practitioner.user), patient, [1] * 10, "intake", later)
+    update_chart(Actor(treating_there.user), patient, ChartDetails("Sciatica", None, ()), later)
+    exercise = exercise_library()[0]
+    prescribe_programme(Actor(treating_there.user), patient, treating_there, [Dose(exercise.id, 2, 10)], "", later)
+    expected = {"odi_responses": here.id, "charts": there.id, "programmes": there.id}
+    db.session.commit()
+    db.session.remove()
+
+    downgrade(revision="0022")
+    upgrade()
+    placed = {
+        "odi_responses": db.session.scalar(text("SELECT clinic_id FROM odi_responses")),
+        "charts": db.session.scalar(text("SELECT clinic_id FROM charts")),
+        "programmes": db.session.scalar(text("SELECT clinic_id FROM programmes")),
+    }
+    assert placed == expected
+    assert db.session.scalar(text("SELECT count(*) FROM programme_exercises")) == 1
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []

@@ -36,6 +36,16 @@ def test_searching_a_zip_lists_the_nearest_first_with_distance_and_links(client,
     assert [c["name"] for c in data["clinics"]] == ["Tucson Downtown", "Phoenix Central"]
 
 
+def test_the_map_data_block_carries_a_clinic_name_as_escaped_json_text(client):
+    name = "</script><script>alert(1)</script><!-- <img src=x onerror=alert(1)> & 'x'"
+    make_clinic(name=name, city="Tucson", state="AZ", zip_code="85701")
+    page = client.get("/clinics/nearest?q=85701").get_data(as_text=True)
+
+    block = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', page).group(1)
+    assert not set("<>&'") & set(block)  # nothing in it can end the script element or open a comment
+    assert [c["name"] for c in json.loads(block)["clinics"]] == [name]
+
+
 def test_searching_a_city_works_too(client, arizona):
     page = client.get("/clinics/nearest?q=phoenix,+az").get_data(as_text=True)
     assert "Clinics near Phoenix, AZ" in page

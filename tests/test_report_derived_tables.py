@@ -114,7 +114,7 @@ def test_a_clinic_moving_time_zone_recounts_its_days(clinic_setup):
 def test_scores_follow_notes_questionnaires_and_the_visits_they_were_taken_at(clinic_setup):
     clinic, service, first, _ = clinic_setup
     visit = make_booking(clinic, service, first, now=utcnow())
-    staff = Actor(make_user("practitioner", clinics=[clinic]))
+    staff = Actor(first.user)  # the visit's practitioner writes its note
     note = note_for_visit(staff, visit, utcnow())
     assert kept_scores() == set()  # an empty draft has no pain score yet
 
@@ -197,7 +197,7 @@ def _a_transaction_waits_on_a_lock(engine, seconds: float = 10) -> bool:
 def test_a_note_saved_while_its_visit_moves_is_filed_once_with_both_changes(app, clinic_setup):
     clinic, service, first, _ = clinic_setup
     visit = make_booking(clinic, service, first, now=utcnow())
-    staff = Actor(make_user("practitioner", clinics=[clinic]))
+    staff = Actor(first.user)  # the visit's practitioner writes its note
     save_draft(staff, note_for_visit(staff, visit, utcnow()), NoteDetails(pain_before=7), utcnow())
     db.session.commit()
     engine, note_saved, release_note, failures = db.engine, threading.Event(), threading.Event(), []

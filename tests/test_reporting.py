@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
 from clinic_app.adherence.rules import CheckIn, Feeling, effect_by_exercise, retention
@@ -37,7 +38,7 @@ from clinic_app.reporting.queries.bookings import booking_figures
 from clinic_app.reporting.queries.capacity import available_minutes
 from clinic_app.reporting.queries.outcomes import nprs_figures, odi_figures
 from clinic_app.reporting.queries.scope import ReportRange, report_clinics
-from clinic_app.scheduling.models import Booking, DatedHours, TimeOff
+from clinic_app.scheduling.models import Booking, DatedHours, TimeOff, WorkingHours
 from clinic_app.scheduling.service import WeeklyInterval
 from clinic_app.treatments.models import Exercise, OdiResponse, Programme, TreatmentNote
 from tests.factories import make_clinic, make_practitioner, make_service, make_user
@@ -92,13 +93,18 @@ def add_note(booking: Booking, author, pain: int) -> None:
 
 
 def add_odi(patient, booking: Booking | None, score: float | None, taken_at: datetime) -> None:
-    db.session.add(OdiResponse(patient_id=patient.id, booking_id=booking.id if booking else None,
+    # Taken at the visit's clinic, or (not at a visit) at the clinic of the patient's first one.
+    clinic_id = booking.clinic_id if booking else db.session.scalar(
+        select(Booking.clinic_id).where(Booking.patient_id == patient.id).order_by(Booking.start_at).limit(1))
+    db.session.add(OdiResponse(patient_id=patient.id, booking_id=booking.id if booking else None, clinic_id=clinic_id,
                                taken_at=taken_at, timepoint="progress", answers=[0] * 10, score=score))
 
 
 def add_programme(patient, practitioner, created_at: datetime, version=1, replaced_at=None) -> Programme:
     n = next(_numbers)
-    programme = Programme(patient_id=patient.id, practitioner_id=practitioner.id, version=version,
+    clinic_id = db.session.scalar(select(WorkingHours.clinic_id).where(WorkingHours.practitioner_id == practitioner.id)
+                                  .limit(1))  # prescribed where the practitioner works
+    programme = Programme(patient_id=patient.id, practitioner_id=practitioner.id, version=version, clinic_id=clinic_id,
                           created_at=created_at, replaced_at=replaced_at, access_token_hash=f"p{n:063d}")
     db.session.add(programme)
     db.session.flush()

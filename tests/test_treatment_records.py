@@ -91,6 +91,15 @@ def test_only_the_author_edits_or_signs_a_note(author, visit):
         sign_note(colleague, note, NOW)
 
 
+@pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.CLINIC_MANAGER])
+def test_only_the_visits_own_practitioner_starts_its_note(author, visit, role):
+    colleague = Actor(make_user(role, clinics=(visit.clinic,)))
+    with pytest.raises(NotAllowed, match="whose visit this is"):
+        note_for_visit(colleague, visit, NOW)
+    db.session.rollback()
+    assert note_for_visit(author, visit, NOW).author_id == author.user.id
+
+
 def test_signing_needs_the_pain_score_before_treatment(author, visit):
     note = written_note(author, visit, pain_before=None)
     with pytest.raises(ValidationFailed) as refused:

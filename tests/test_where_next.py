@@ -250,6 +250,18 @@ def test_network_map_gets_the_same_rows_as_the_tables(head_office):
     assert 'src="/static/js/network_map.js"' in html
 
 
+MARKUP_NAME = "</script><script>alert(1)</script><!-- <img src=x onerror=alert(1)> & 'x'"
+
+
+def test_the_map_data_block_carries_a_clinic_name_as_escaped_json_text(head_office):
+    make_clinic(name=MARKUP_NAME, city="Helena", state="MT", zip_code="59601")
+    html = head_office.get("/headoffice/network").get_data(as_text=True)
+
+    block = re.search(r'<script type="application/json" id="network-data">(.*?)</script>', html, re.S)[1]
+    assert not set("<>&'") & set(block)  # nothing in it can end the script element or open a comment
+    assert MARKUP_NAME in [c["name"] for c in json.loads(block)["clinics"]]
+
+
 def test_where_next_page_ranks_cities_with_their_numbers(head_office):
     response = head_office.get("/headoffice/where-next")
 

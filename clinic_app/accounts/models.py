@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import date, datetime
 from enum import StrEnum
@@ -97,6 +98,13 @@ class User(UserMixin, Model):
         return self.email_verified_at is not None
 
     @property
+    def may_sign_in(self) -> bool:
+        """An open account signs in; a patient's only once its e-mail address is confirmed.
+        Registration answers alike whether or not an address already has an account, so the
+        password chosen there must prove nothing until the link in the mailbox has been used."""
+        return self.active and (self.role != Role.PATIENT or self.email_verified)
+
+    @property
     def two_factor_enrolled(self) -> bool:
         return self.totp_enrolled_at is not None
 
@@ -113,6 +121,11 @@ class User(UserMixin, Model):
         """Sign this user out everywhere: every session id issued so far stops loading the
         user (sign-out, a new password, a closed account, a two-factor reset)."""
         self.session_token = new_session_token()
+
+    def password_fingerprint(self) -> str:
+        """A short digest of the current password hash: a reset link or a trusted browser that
+        carries it stops counting the moment the password changes."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

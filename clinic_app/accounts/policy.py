@@ -6,12 +6,18 @@ and clinic-scoped work asks ``can_work_at(user, clinic_id)``; nothing else decid
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from flask import abort
 from flask_login import current_user, login_required
 
 from clinic_app.accounts.models import CLINIC_ROLES, Role, User
+
+if TYPE_CHECKING:  # the rules read these; importing them at run time would point upwards
+    from clinic_app.scheduling.models import Booking
+    from clinic_app.treatments.models import TreatmentNote
 
 # Each area of the site and the roles that may enter it.
 AREA_ROLES: dict[str, tuple[Role, ...]] = {
@@ -20,6 +26,8 @@ AREA_ROLES: dict[str, tuple[Role, ...]] = {
     "headoffice": (Role.HEAD_OFFICE, Role.ADMIN),
     "admin_clinics": (Role.HEAD_OFFICE, Role.ADMIN),
     "admin_users": (Role.ADMIN,),
+    # E-mail that did not go (/admin/outbox): what and why, never to whom; a failed one can be retried.
+    "outbox": (Role.HEAD_OFFICE, Role.ADMIN),
     # A clinic's team pages (/practice/clinics/<id>/team): its staff, and head office for any clinic.
     "practice_team": (Role.PRACTITIONER, Role.CLINIC_MANAGER, Role.HEAD_OFFICE, Role.ADMIN),
 }
@@ -113,11 +121,67 @@ def can_manage_team(user: User, clinic_id: int) -> bool:
     return user.role == Role.CLINIC_MANAGER and can_work_at(user, clinic_id)
 
 
-def can_see_patient_record(user: User, patient_clinic_ids: set[int]) -> bool:
+@dataclass(frozen=True)
+class PatientCare:
+    """Where a patient is in care, as the record rules read it: the clinics where they have a
+    visit that is not cancelled, and those where they attended one (checked in or seen).
+    Loaded by clinic_app.scheduling.care; a cancelled visit counts for nothing."""
+
+    booked: frozenset[int] = frozenset()
+    attended: frozenset[int] = frozenset()
+
+
+def can_confirm_patient_details(user: User, booking: Booking, care: PatientCare) -> bool:
+    """Identity details typed at a booking (online, through the API or at the desk) go into the
+    patient's record only when staff who handle the visit accept them, and only once the patient
+    has attended a visit at that clinic: the desk checks them with the patient in front of it,
+    where a booking proves only that someone knew an e-mail address and a date of birth."""
+    return (can_handle_visit(user, booking.clinic_id, booking.practitioner.user_id)
+            and booking.clinic_id in care.attended)
+
+
+def can_see_patient_record(user: User, care: PatientCare) -> bool:
     """Health records are for the clinical staff caring for the patient: a practitioner or
-    manager sees a patient's chart, notes and programmes only when the patient has a booking at
-    one of their clinics. Head office and admin run the network, not care: they see no records
-    (they search the audit trail instead)."""
+    manager opens a patient's record only while the patient has a visit that is not cancelled at
+    one of their clinics (a cancelled visit grants nothing). What they then see of it is
+    can_see_clinic_record's. Head office and admin run the network, not care: they see no
+    records (they search the audit trail instead)."""
     if user.role not in CLINIC_ROLES:
         return False
-    return any(clinic.id in patient_clinic_ids for clinic in user.clinics)
+    return bool(_clinic_ids(user) & care.booked)
+
+
+def shares_other_clinics_records(user: User, care: PatientCare) -> bool:
+    """Whether the patient has attended (checked in or been seen at) a visit at one of the
+    user's clinics: real care, after which the whole record follows them there."""
+    return bool(_clinic_ids(user) & care.attended)
+
+
+def can_see_clinic_record(user: User, care: PatientCare, recorded_at: int) -> bool:
+    """Whether ``user`` sees a record of this patient made at clinic ``recorded_at``: a visit,
+    its note (with addenda and co-signatures), an Oswestry questionnaire, a home programme and
+    its check-ins, the chart (as last written). Staff who may open the record see everything
+    recorded at their own clinics; what other clinics recorded, only once the patient has
+    attended a visit at one of theirs. A booking alone, which anyone who knows an e-mail address
+    and a date of birth can make, shows a clinic nothing that another clinic recorded."""
+    if not can_see_patient_record(user, care):
+        return False
+    return recorded_at in _clinic_ids(user) or shares_other_clinics_records(user, care)
+
+
+def _clinic_ids(user: User) -> frozenset[int]:
+    return frozenset(clinic.id for clinic in getattr(user, "clinics", ()))
+
+
+def can_write_note(user: User, booking: Booking) -> bool:
+    """Start, edit and sign a visit's treatment note: only the practitioner whose visit it is,
+    at a clinic they work at. The note is their own account of their own treatment, so a
+    colleague or a manager reads it but never starts it (which would lock the practitioner out)."""
+    return can_work_at(user, booking.clinic_id) and booking.practitioner.user_id == user.id
+
+
+def can_cosign_note(user: User, booking: Booking, note: TreatmentNote) -> bool:
+    """A clinic manager of the visit's clinic may countersign a signed note written by someone
+    else; the co-signature is shown as such beside the author's signature, never instead of it."""
+    return (user.role == Role.CLINIC_MANAGER and can_work_at(user, booking.clinic_id) and note.signed
+            and note.author_id != user.id)

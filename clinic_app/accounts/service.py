@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from flask import current_app
@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from clinic_app.accounts.models import CLINIC_ROLES, Role, User
 from clinic_app.accounts.rules import normalise_email, password_problem
 from clinic_app.accounts.signed_links import LinkProblem, read_link_token, sign_link_token
-from clinic_app.accounts.verification import link_patient_records
+from clinic_app.accounts.verification import link_patient_records, send_verification_email, verify_email
 from clinic_app.clinics.models import Clinic
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
@@ -67,6 +67,52 @@ def create_account(account: NewAccount) -> User:
     return user
 
 
+def register_patient(account: NewAccount) -> None:
+    """A patient's own registration: a new account, not signed in, and the link that confirms
+    its address; or, when the address has an account already, an e-mail to its owner instead.
+
+    The person registering learns nothing either way (the view answers alike): both cost one
+    password hash and one queued e-mail, and the new account cannot sign in until its address
+    is confirmed. Raises ValidationFailed for a password that would be refused for anyone.
+    """
+    problem = password_problem(account.password, normalise_email(account.email), account.full_name)
+    if problem:
+        raise ValidationFailed(problem, "password")
+    existing = find_user_by_email(account.email)
+    if existing is not None:
+        _hash(account.password)  # the work a new account costs, so the answer takes as long
+        if existing.active:  # a closed account's owner can neither sign in nor reset
+            _tell_owner_of_registration_attempt(account.email)
+        return
+    try:
+        user = create_account(account)
+    except ValidationFailed as error:
+        if error.field != "email":
+            raise
+        _tell_owner_of_registration_attempt(account.email)  # the same address registered this instant
+        return
+    send_verification_email(user)
+
+
+def _tell_owner_of_registration_attempt(email: str) -> None:
+    """One e-mail a day at most to an address someone tried to register again: each is sent
+    on a stranger's say-so. The key names the address by a digest, never in clear."""
+    address = normalise_email(email)
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    try:
+        with db.session.begin_nested():  # a concurrent attempt may queue the same key first
+            queue_email(
+                address,
+                "Did you try to create a Back Solution account?",
+                "emails/registration_attempt.txt",
+                idempotency_key=f"registration-attempt:{digest}:{utcnow().date().isoformat()}",
+                login_url=public_url("accounts.login"),
+                reset_url=public_url("accounts.request_password_reset"),
+            )
+    except IntegrityError:
+        pass
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None.
 
@@ -78,7 +124,7 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not check_password_hash(user.password_hash, password) or not user.may_sign_in:
         return None
     user.last_login_at = utcnow()
     link_patient_records(user)
@@ -94,12 +140,19 @@ def set_password(user: User, password: str) -> None:
     db.session.flush()
 
 
+def complete_password_reset(user: User, password: str, now: datetime) -> None:
+    """Set the password chosen from a reset link. The link reached the account's mailbox, so
+    the address counts as confirmed too (a patient who lost the confirmation e-mail gets in)."""
+    set_password(user, password)
+    verify_email(user, now)
+
+
 def request_password_reset(email: str) -> None:
     """E-mail a reset link when the account exists; do nothing visible otherwise."""
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    token = sign_link_token(RESET_SALT, user, h=_password_fingerprint(user))
+    token = sign_link_token(RESET_SALT, user, h=user.password_fingerprint())
     queue_email(
         user.email,
         "Reset your Back Solution password",
@@ -121,7 +174,7 @@ def user_for_reset_token(token: str) -> User | None:
     if isinstance(found, LinkProblem):
         return None
     user, claims = found
-    return user if claims.get("h") == _password_fingerprint(user) else None
+    return user if claims.get("h") == user.password_fingerprint() else None
 
 
 def load_user_from_session(session_id: str) -> User | None:
@@ -161,10 +214,6 @@ def _dummy_hash() -> str:
 @lru_cache(maxsize=4)
 def _dummy_hash_for(method: str) -> str:
     return generate_password_hash("not-a-real-password-for-timing", method=method)
-
-
-def _password_fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def list_staff() -> list[User]:

@@ -4,26 +4,23 @@ enrolment (session_guard.check_staff_session)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from clinic_app import clock
-from clinic_app.accounts import session_guard, two_factor, two_factor_rules
+from clinic_app.accounts import session_guard, trusted_devices, two_factor, two_factor_rules
 from clinic_app.accounts.forms import TwoFactorCodeForm
 from clinic_app.accounts.models import Role
 from clinic_app.accounts.policy import HOME_BY_ROLE, TWO_FACTOR_REQUIRED_ROLES, TWO_FACTOR_ROLES, role_required
+from clinic_app.accounts.sign_in_limits import count_failure, sign_in_limits
 from clinic_app.errors import ValidationFailed
-from clinic_app.extensions import db, limiter
+from clinic_app.extensions import db
 from clinic_app.headers import never_cache
 
 bp = Blueprint("two_factor", __name__)
 bp.after_request(never_cache)  # the enrolment page shows the secret
 bp.before_app_request(session_guard.check_staff_session)
-
-
-def _config_limit(name: str):
-    return lambda: current_app.config[name]
 
 
 def _pending_account_key() -> str:
@@ -33,8 +30,7 @@ def _pending_account_key() -> str:
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
-@limiter.limit(_config_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"])
-@limiter.limit(_config_limit("LOGIN_LIMIT_PER_ACCOUNT"), methods=["POST"], key_func=_pending_account_key)
+@sign_in_limits(_pending_account_key, session_guard.pending_two_factor_user)
 def verify_login():
     """The second step: the password was right, the code from the app completes the sign-in."""
     user = session_guard.pending_two_factor_user()
@@ -47,7 +43,8 @@ def verify_login():
             target = session_guard.pending_next_url()
             db.session.commit()
             session_guard.sign_in(user)
-            return redirect(target or url_for(HOME_BY_ROLE[Role(user.role)]))
+            return trusted_devices.remember(redirect(target or url_for(HOME_BY_ROLE[Role(user.role)])), user)
+        count_failure()
         form.code.errors.append(two_factor.WRONG_CODE)
     return render_template("accounts/two_factor_login.html", form=form)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
-from clinic_app.accounts import service, session_guard, verification
+from clinic_app.accounts import service, session_guard, trusted_devices, verification
 from clinic_app.accounts.forms import (
     LoginForm,
     PasswordResetForm,
@@ -14,6 +14,7 @@ from clinic_app.accounts.forms import (
 )
 from clinic_app.accounts.policy import HOME_BY_ROLE, must_enrol_two_factor
 from clinic_app.accounts.rules import is_safe_redirect, normalise_email
+from clinic_app.accounts.sign_in_limits import count_failure, sign_in_limits
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db, limiter
@@ -25,23 +26,32 @@ bp.after_request(keep_token_private)  # reset and confirmation links
 
 SIGNED_OUT = "You have been logged out. You are now signed out everywhere, on every device."
 LOGIN_FAILED = "That e-mail and password do not match an account. Check both and try again."
+REGISTERED = (
+    "Check your inbox: we have sent a message to {email}. To finish creating your account, "
+    "open the link in it, then log in."
+)
 
 
 def _login_account_key() -> str:
     """The account a sign-in is for, spelled exactly as the form will read it, so that no
     variant of the address (case, spaces, control characters) gets a fresh allowance."""
-    return "login-account:" + normalise_email(clean_text(request.form.get("email", "")))[:254]
+    return "login-account:" + _entered_email()
+
+
+def _login_account():
+    return service.find_user_by_email(_entered_email())
+
+
+def _entered_email() -> str:
+    return normalise_email(clean_text(request.form.get("email", "")))[:254]
 
 
 def _config_limit(name: str):
     return lambda: current_app.config[name]
 
 
-# Every attempt counts, successful or not: counting only failures would be decided after the
-# password check, so many attempts sent at once would all pass the check before any counted.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_config_limit("LOGIN_LIMIT_PER_IP"), methods=["POST"])
-@limiter.limit(_config_limit("LOGIN_LIMIT_PER_ACCOUNT"), methods=["POST"], key_func=_login_account_key)
+@sign_in_limits(_login_account_key, _login_account)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(HOME_BY_ROLE[current_user.role]))
@@ -51,6 +61,7 @@ def login():
         if user is not None:
             db.session.commit()
             return _after_password(user, request.args.get("next"))
+        count_failure()
         form.password.errors.append(LOGIN_FAILED)
     return render_template("accounts/login.html", form=form)
 
@@ -63,8 +74,9 @@ def _after_password(user, target: str | None):
         return redirect(url_for("two_factor.verify_login"))
     session_guard.sign_in(user)
     if must_enrol_two_factor(user):
-        return redirect(url_for("two_factor.enrol"))
-    return redirect(target if is_safe_redirect(target) else url_for(HOME_BY_ROLE[user.role]))
+        return trusted_devices.remember(redirect(url_for("two_factor.enrol")), user)
+    home = target if is_safe_redirect(target) else url_for(HOME_BY_ROLE[user.role])
+    return trusted_devices.remember(redirect(home), user)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -82,20 +94,20 @@ def logout():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_config_limit("REGISTER_LIMIT"), methods=["POST"])
 def register():
+    """The same answer whether or not the address has an account (the owner is e-mailed
+    instead): nobody learns from this page who is a patient here."""
     form = RegistrationForm(today=utcnow().date())
     if form.validate_on_submit():
         account = service.NewAccount(form.email.data, form.full_name.data, form.password.data,
                                      date_of_birth=form.date_of_birth.data)
         try:
-            user = service.create_account(account)
+            service.register_patient(account)
         except ValidationFailed as error:
             form.populate_errors(error)
         else:
-            verification.send_verification_email(user)
             db.session.commit()
-            login_user(user)
-            flash("Welcome to Back Solution. We have e-mailed you a link to confirm your address.", "success")
-            return redirect(url_for("portal.index"))
+            flash(REGISTERED.format(email=normalise_email(form.email.data)), "info")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
 
 
@@ -141,11 +153,13 @@ def reset_password(token: str):
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            service.set_password(user, form.password.data)
+            service.complete_password_reset(user, form.password.data, utcnow())
         except ValidationFailed as error:
             form.populate_errors(error, default="password")
         else:
             db.session.commit()
             flash("Your password has been changed. Please log in.", "success")
-            return redirect(url_for("accounts.login"))
+            # The link came to the account's mailbox: this browser may sign in even while
+            # someone else has used up the account's allowance of wrong passwords.
+            return trusted_devices.remember(redirect(url_for("accounts.login")), user)
     return render_template("accounts/reset_password.html", form=form)

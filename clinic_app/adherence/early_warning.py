@@ -4,8 +4,10 @@ adherence.rules risk_reasons and alert_reasons.
 
 Whose patients: a practitioner's are those whose current programme they prescribed or whose
 latest visit was with them; a clinic manager's are all of their clinics' patients. Either way
-only patients with a visit (not cancelled) at a clinic the user works at, and only while the
-programme is being watched: prescribed in the last WATCH_DAYS, or checked in to lately.
+only patients with a visit (not cancelled) at a clinic the user works at, only programmes the
+user may see (accounts.policy.can_see_clinic_record: prescribed at their clinics, or anywhere
+once the patient has attended at theirs), and only while the programme is being watched:
+prescribed in the last WATCH_DAYS, or checked in to lately.
 
 The whole dashboard costs a fixed number of queries, however many patients there are: one
 for the programmes, one for the visits, one (plus its exercises) for the recent check-ins,
@@ -22,13 +24,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from clinic_app.accounts.models import User
-from clinic_app.accounts.policy import clinics_caring_for_patients, sees_whole_clinic
+from clinic_app.accounts.policy import can_see_clinic_record, clinics_caring_for_patients, sees_whole_clinic
 from clinic_app.adherence.models import AdherenceNudge, CheckInAlertAcknowledgement, ExerciseCheckIn
 from clinic_app.adherence.rules import FLAT_OR_WORSE_ENTRIES, AlertReason, RiskReason, alert_reasons, risk_reasons
 from clinic_app.adherence.service import as_check_in
 from clinic_app.clinics.models import Clinic
 from clinic_app.clinics.rules import local_date
 from clinic_app.extensions import db
+from clinic_app.scheduling.care import care_from_visits
 from clinic_app.scheduling.models import Booking, BookingStatus, Practitioner
 from clinic_app.treatments.models import Programme
 
@@ -125,7 +128,11 @@ def patients_in_care(user: User, now: datetime, patient_id: int | None = None) -
     visits = _visits([programme.patient_id for programme in programmes])
     found = []
     for programme in programmes:
-        care = _in_care(programme, visits.get(programme.patient_id, []), now)
+        patient_visits = visits.get(programme.patient_id, [])
+        if not can_see_clinic_record(user, care_from_visits((v.clinic_id, v.status) for v in patient_visits),
+                                     programme.clinic_id):
+            continue
+        care = _in_care(programme, patient_visits, now)
         if care is not None and (mine is None or mine in (programme.practitioner_id,
                                                           care.latest_visit.practitioner_id)):
             found.append(care)

@@ -10,9 +10,9 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from clinic_app import clock
+from clinic_app.api.schemas import VISIBLE_TEXT, CleanEmail, CleanString
 from clinic_app.booking.forms import OLDEST_AGE_YEARS, PAIN_AREAS
 from clinic_app.errors import ErrorDetailSchema
-from clinic_app.form_base import clean_text
 
 DATABASE_ID = validate.Range(min=1, max=2**31 - 1)  # larger ids overflow PostgreSQL's integer
 # Length as well as the pattern, so that the OpenAPI document states maxLength.
@@ -21,23 +21,6 @@ SLUG = [
     validate.Regexp(r"^[\w.-]{1,80}$", error="Give the service's short name, like follow-up."),
 ]
 TIME_WITH_OFFSET = "ISO 8601 with its UTC offset, as the availability lists it"
-# Text is cleaned (control characters dropped, spaces stripped) before its length is checked,
-# so the document says what the cleaning leaves: at least one visible character. (U+0085 is
-# a space to Python's strip but not to JSON Schema's \s.)
-VISIBLE_TEXT = validate.Regexp(r"^[\s\S]*[^\s\x00-\x1f\x7f\x85]", error="This can't be blank.")
-
-
-class CleanString(fields.String):
-    """Text without control characters (PostgreSQL refuses NUL) or surrounding spaces."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return clean_text(super()._deserialize(value, attr, data, **kwargs)).strip()
-
-
-class CleanEmail(CleanString, fields.Email):
-    pass
-
-
 class BookingTime(fields.AwareDateTime):
     default_error_messages = {
         "invalid": "Give the time in ISO 8601 with its UTC offset, like 2026-11-24T09:30:00-05:00.",
@@ -59,7 +42,7 @@ class ServiceListSchema(ma.Schema):
 
 
 class AvailabilityQuerySchema(ma.Schema):
-    service = fields.String(required=True, validate=SLUG, metadata={"example": "follow-up"})
+    service = CleanString(required=True, validate=SLUG, metadata={"example": "follow-up"})
     start = fields.Date(
         validate=validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)),
         metadata={"description": "First day, on the clinic's calendar (default: today there)"},
@@ -108,7 +91,7 @@ class PatientSchema(ma.Schema):
 
 class NewBookingSchema(ma.Schema):
     clinic_id = fields.Integer(required=True, validate=DATABASE_ID)
-    service = fields.String(required=True, validate=SLUG, metadata={"example": "follow-up"})
+    service = CleanString(required=True, validate=SLUG, metadata={"example": "follow-up"})
     start = BookingTime(required=True, metadata={"description": TIME_WITH_OFFSET})
     practitioner_id = fields.Integer(
         allow_none=True, validate=DATABASE_ID,
@@ -118,7 +101,7 @@ class NewBookingSchema(ma.Schema):
     new_patient = fields.Boolean(
         required=True, metadata={"description": "True when the patient has never been to a Back Solution clinic"}
     )
-    pain_area = fields.String(
+    pain_area = CleanString(
         load_default="", validate=validate.OneOf([choice.value for choice in PAIN_AREAS]),
         metadata={"description": "Where it hurts, for the practitioner (optional)"},
     )
@@ -132,7 +115,7 @@ class NewBookingSchema(ma.Schema):
 
 class CancelSchema(ma.Schema):
     reason = CleanString(
-        required=True,
+        required=True, multiline=True,
         validate=[validate.Length(1, 300), VISIBLE_TEXT],
         metadata={"example": "The time no longer suits me"},
     )

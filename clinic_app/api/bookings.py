@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, request
+from flask import abort, current_app
 from werkzeug.exceptions import UnprocessableEntity
 
 from clinic_app import clock
@@ -63,8 +63,8 @@ def refused(error: DomainError):
     response = error_response(error.status, error.code, error.message, {field: [error.message]} if field else None)
     if isinstance(error, SlotUnavailable):
         body = response.get_json()
-        zone = _zone_of_request()
-        body["error"]["next_slots"] = SlotSchema(many=True).dump([_slot_body(slot, zone) for slot in error.next_slots])
+        slots = [_slot_body(slot, error.zone) for slot in error.next_slots]
+        body["error"]["next_slots"] = SlotSchema(many=True).dump(slots)
         response.set_data(current_app.json.dumps(body))
     return response
 
@@ -125,8 +125,7 @@ def create_booking(data: dict):
     _check_practitioner(data)
     begin_serialised_transaction()
     booking, token = book_appointment(_booking_request(data), now)
-    db.session.commit()
-    return _booking_body(booking, token, now)
+    return _committed(_booking_body(booking, token, now))
 
 
 @bp.get("/bookings/<token>")
@@ -148,8 +147,7 @@ def cancel(data: dict, token: str):
     now = clock.utcnow()
     booking = _booking_or_404(token)
     cancel_booking(booking, by="patient", reason=data["reason"], now=now)
-    db.session.commit()
-    return _booking_body(booking, token, now)
+    return _committed(_booking_body(booking, token, now))
 
 
 @bp.post("/bookings/<token>/reschedule")
@@ -166,8 +164,16 @@ def reschedule(data: dict, token: str):
     _check_within_horizon(data["start"], now)
     begin_serialised_transaction()
     booking = reschedule_booking(_booking_or_404(token), data["start"], now)
+    return _committed(_booking_body(booking, token, now))
+
+
+def _committed(answer: dict) -> dict:
+    """Commit, then give the answer built before it, from what the request holds in memory:
+    once the change is committed (and its e-mail queued with it), the client is told it is done
+    even if the database goes away at that moment. Read after the commit, the expired booking
+    would have to be loaded again, and an outage then would answer 503 for a visit that exists."""
     db.session.commit()
-    return _booking_body(booking, token, now)
+    return answer
 
 
 def _booking_request(data: dict) -> BookingRequest:
@@ -222,15 +228,6 @@ def _booking_body(booking: Booking, token: str, now: datetime) -> dict:
 def _slot_body(slot: Slot, zone: ZoneInfo) -> dict:
     return {"start": slot.start.astimezone(zone), "end": slot.end.astimezone(zone),
             "practitioner_id": slot.practitioner_id}
-
-
-def _zone_of_request() -> ZoneInfo:
-    """The zone of the clinic this request is about (the next free times are shown on its clock)."""
-    token = (request.view_args or {}).get("token")
-    booking = booking_for_token(token[:100]) if token else None
-    clinic_id = booking.clinic_id if booking else (request.get_json(silent=True) or {}).get("clinic_id")
-    clinic = db.session.get(Clinic, clinic_id) if isinstance(clinic_id, int) else None
-    return ZoneInfo(clinic.timezone) if clinic else ZoneInfo("UTC")
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:

@@ -6,6 +6,37 @@ import marshmallow as ma
 from marshmallow import fields, validate, validates_schema
 
 from clinic_app.notifications.links import public_url
+from clinic_app.text import LINE_SEPARATORS, clean_text, one_line
+
+# Text is cleaned (control characters dropped, spaces stripped) before its length is checked,
+# so the document says what the cleaning leaves: at least one visible character. (U+0085 is
+# a space to Python's strip but not to JSON Schema's \s.)
+VISIBLE_TEXT = validate.Regexp(r"^[\s\S]*[^\s\x00-\x1f\x7f\x85]", error="This can't be blank.")
+
+
+class CleanString(fields.String):
+    """Every text a request carries, as SiteForm cleans a form's: control characters (PostgreSQL
+    refuses NUL) and surrounding spaces go. Text is one line unless ``multiline=True``: a line
+    break of any kind (CR, LF, VT, FF, NEL, U+2028, U+2029) is refused, naming the field, for it
+    could reach an e-mail header; a tab becomes a space."""
+
+    default_error_messages = {"line_break": "Use one line: line breaks are not allowed here."}
+
+    def __init__(self, *args, multiline: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.multiline = multiline
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if self.multiline:
+            return clean_text(text).strip()
+        if LINE_SEPARATORS.search(text):
+            raise self.make_error("line_break")
+        return one_line(text).strip()
+
+
+class CleanEmail(CleanString, fields.Email):
+    pass
 
 
 class ApiIndexSchema(ma.Schema):
@@ -51,8 +82,8 @@ class ClinicListSchema(ma.Schema):
 
 
 class NearestQuerySchema(ma.Schema):
-    zip = fields.String(validate=validate.Length(max=10), metadata={"example": "85004"})
-    q = fields.String(validate=validate.Length(min=1, max=200), metadata={"example": "Phoenix, AZ"})
+    zip = CleanString(validate=validate.Length(max=10), metadata={"example": "85004"})
+    q = CleanString(validate=validate.Length(min=1, max=200), metadata={"example": "Phoenix, AZ"})
     lat = fields.Float(validate=validate.Range(-90, 90), metadata={"example": 33.45})
     lng = fields.Float(validate=validate.Range(-180, 180), metadata={"example": -112.07})
     limit = fields.Integer(load_default=5, validate=validate.Range(1, 50))

@@ -58,6 +58,13 @@ APPEND_ONLY_POSTGRESQL = [
         "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
         "FOR EACH ROW EXECUTE FUNCTION refuse_audit_change()"
     ).execute_if(dialect="postgresql"),
+    # TRUNCATE fires no row trigger: without this one it would empty the trail past the one
+    # above (and TRUNCATE patients CASCADE would too). SQLite has no TRUNCATE; its DELETE
+    # without WHERE runs the row triggers while any exist.
+    DDL(
+        "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION refuse_audit_change()"
+    ).execute_if(dialect="postgresql"),
 ]
 for statement in APPEND_ONLY_SQLITE + APPEND_ONLY_POSTGRESQL:
     event.listen(AuditEvent.__table__, "after_create", statement)

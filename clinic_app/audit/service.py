@@ -3,13 +3,14 @@ transaction as the read or change it records, so neither exists without the othe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select, text
 
 from clinic_app.accounts.models import User
-from clinic_app.audit.chain import GENESIS, ChainReport, EventContent, event_hash, verify_chain
+from clinic_app.audit.chain import GENESIS, ChainReport, Checkpoint, EventContent, event_hash, verify_chain
 from clinic_app.audit.models import AuditEvent
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
@@ -41,6 +42,39 @@ def record_event(actor: Actor, patient_id: int, action: str, subject=None, now: 
     db.session.flush()
 
 
+# A read that showed records another clinic made (accounts.policy.can_see_clinic_record): one
+# event per such clinic, naming it, flagged in head office's audit view.
+CROSS_CLINIC_READ = "read_other_clinic"
+
+
+def record_cross_clinic_reads(actor: Actor, patient_id: int, clinics, now: datetime | None = None) -> None:
+    """Record that ``actor`` was just shown this patient's records from each of ``clinics``
+    (Clinic instances: none of the actor's own)."""
+    for clinic in sorted(clinics, key=lambda c: c.id):
+        record_event(actor, patient_id, CROSS_CLINIC_READ, clinic, now)
+
+
+def record_listed(actor: Actor, action: str, patient_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Record that ``actor`` was shown these patients in a list (the early-warning dashboard,
+    desk search results): one event per patient, the first time that UTC day the actor saw them
+    in that list, which answers "who saw this patient's data, and on which days" without an
+    event per page load. Returns how many events were written."""
+    now = now or utcnow()
+    wanted = set(patient_ids)
+    if not wanted:
+        return 0
+    _lock_chain_head()  # PostgreSQL: so two loads of the same page cannot both find them unrecorded
+    seen = set(db.session.scalars(
+        select(AuditEvent.patient_id).where(
+            AuditEvent.actor_id == actor.user.id, AuditEvent.action == action,
+            AuditEvent.at >= datetime.combine(now.astimezone(UTC).date(), time(), UTC),
+            AuditEvent.patient_id.in_(wanted))
+    ))
+    for patient_id in sorted(wanted - seen):
+        record_event(actor, patient_id, action, None, now)
+    return len(wanted - seen)
+
+
 # Held until the transaction ends, so events join the chain one at a time, in id order.
 AUDIT_CHAIN_LOCK = 0x417564  # "Aud"
 
@@ -55,12 +89,13 @@ def _lock_chain_head() -> str:
     return head or GENESIS
 
 
-def verify_audit_chain(batch_size: int = 5000) -> ChainReport:
-    """Walk the whole trail in chain order, a batch at a time, and say where it first breaks."""
+def verify_audit_chain(batch_size: int = 5000, expected: Checkpoint | None = None) -> ChainReport:
+    """Walk the whole trail in chain order, a batch at a time, and say where it first breaks,
+    and (with ``expected``) whether it still extends the head recorded earlier."""
     columns = (AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash, *_CONTENT_COLUMNS)
     rows = db.session.execute(select(*columns).order_by(AuditEvent.id).execution_options(yield_per=batch_size))
     try:
-        return verify_chain((row[0], row[1], row[2], EventContent(*row[3:])) for row in rows)
+        return verify_chain(((row[0], row[1], row[2], EventContent(*row[3:])) for row in rows), expected)
     finally:
         rows.close()  # the walk may stop early, with the server-side cursor still open
 

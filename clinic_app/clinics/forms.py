@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     FloatField,
-    Form,
     FormField,
     SearchField,
     SelectChoice,
@@ -23,11 +22,11 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from clinic_app.clinics.models import ClinicStatus
 from clinic_app.clinics.rules import WEEKDAY_NAMES, Interval
 from clinic_app.clinics.service import ClinicDetails
-from clinic_app.form_base import SiteForm
+from clinic_app.form_base import SiteForm, SubForm
 from clinic_app.geo.states import US_STATES
 
 
-class DayHoursForm(Form):
+class DayHoursForm(SubForm):
     """One weekday's opening interval; both times blank means closed that day."""
 
     opens = TimeField("Opens", validators=[Optional()])

@@ -133,7 +133,7 @@ def _history(rng, clinic, practitioner, patient, index, services, exercises, tod
     hour = VISIT_HOURS[(index // 5) % len(VISIT_HOURS)]
     zone = ZoneInfo(clinic.timezone)
     closed = {closure.closed_on for closure in clinic.closures}
-    _chart(rng, patient, first_day)
+    _chart(rng, clinic, patient, first_day)
     for number in range(visits):
         day = first_day + timedelta(weeks=number)
         if day >= today:
@@ -148,7 +148,7 @@ def _history(rng, clinic, practitioner, patient, index, services, exercises, tod
         if number % 4 == 0:
             _odi(patient, booking, pain, rng, "intake" if number == 0 else "progress")
         if number in (0, 3):
-            _programme(patient, practitioner, exercises, rng, booking.start_at, number)
+            _programme(booking, practitioner, exercises, rng, number)
     if index < len(VISIT_HOURS) and today.weekday() < 5:
         # The first few also come in today, so the practitioner's day is not empty.
         start = datetime.combine(today, VISIT_HOURS[index], tzinfo=zone).astimezone(UTC)
@@ -163,8 +163,8 @@ def _weekday_on_or_after(day: date, weekday: int) -> date:
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
-def _chart(rng, patient, first_visit: date) -> None:
-    db.session.add(Chart(patient_id=patient.id, condition=rng.choice(CONDITIONS),
+def _chart(rng, clinic, patient, first_visit: date) -> None:
+    db.session.add(Chart(patient_id=patient.id, clinic_id=clinic.id, condition=rng.choice(CONDITIONS),
                          onset_date=first_visit - timedelta(weeks=rng.choice((2, 5, 9, 20, 52))),
                          red_flags=["night_pain"] if rng.random() < 0.05 else []))
 
@@ -203,12 +203,13 @@ def _note(booking, practitioner, pain: int, rng) -> None:
 def _odi(patient, booking, pain: int, rng, timepoint: str) -> None:
     answers = [max(0, min(5, round(pain / 2 + rng.uniform(-1, 1)))) for _ in range(10)]
     answers[7] = None if rng.random() < 0.3 else answers[7]  # the section patients most often skip
-    db.session.add(OdiResponse(patient_id=patient.id, booking_id=booking.id, recorded_by_id=None,
-                               taken_at=booking.end_at, timepoint=timepoint, answers=answers,
+    db.session.add(OdiResponse(patient_id=patient.id, booking_id=booking.id, clinic_id=booking.clinic_id,
+                               recorded_by_id=None, taken_at=booking.end_at, timepoint=timepoint, answers=answers,
                                score=odi_score(answers)))
 
 
-def _programme(patient, practitioner, exercises, rng, at: datetime, visit_number: int) -> None:
+def _programme(booking, practitioner, exercises, rng, visit_number: int) -> None:
+    patient, at = booking.patient, booking.start_at
     current = db.session.scalar(select(Programme).where(Programme.patient_id == patient.id,
                                                         Programme.replaced_at.is_(None)))
     if current is not None:
@@ -216,7 +217,8 @@ def _programme(patient, practitioner, exercises, rng, at: datetime, visit_number
         db.session.flush()
     chosen = rng.sample(exercises, 3 if visit_number == 0 else 4)
     db.session.add(Programme(
-        patient_id=patient.id, practitioner_id=practitioner.id, version=2 if current else 1, created_at=at,
+        patient_id=patient.id, practitioner_id=practitioner.id, clinic_id=booking.clinic_id,
+        version=2 if current else 1, created_at=at,
         access_token_hash=hashlib.sha256(f"demo-programme-{patient.id}-{visit_number}".encode()).hexdigest(),
         items=[ProgrammeExercise(exercise_id=e.id, position=i, sets=e.sets, reps=e.reps, hold_seconds=e.hold_seconds,
                                  times_per_day=e.times_per_day) for i, e in enumerate(chosen)],

@@ -11,13 +11,18 @@ from clinic_app.ids import LARGEST_ID
 # What each audited action means, in the words shown to head office.
 AUDIT_ACTIONS = {
     "view_chart": "Opened the chart",
+    "read_other_clinic": "Was shown records made at another clinic (cross-clinic read)",
     "update_chart": "Changed the chart",
     "start_note": "Started a note",
     "view_note": "Opened a note",
     "edit_note": "Saved a draft note",
     "sign_note": "Signed a note",
     "add_addendum": "Added an addendum",
+    "cosign_note": "Co-signed a note (manager)",
     "record_odi": "Recorded an Oswestry questionnaire",
+    "open_odi_form": "Opened the Oswestry questionnaire form",
+    "list_early_warning": "Was shown the patient on the early-warning dashboard (first time that day)",
+    "search_patients": "Found the patient in a desk search (first time that day)",
     "view_programme": "Opened the exercise programme",
     "prescribe_programme": "Prescribed an exercise programme",
     "mark_arrived": "Checked the patient in",
@@ -27,6 +32,8 @@ AUDIT_ACTIONS = {
     "staff_book": "Booked a visit at the desk",
     "staff_move": "Moved a visit at the desk",
     "staff_cancel": "Cancelled a visit at the desk",
+    "accept_patient_details": "Accepted details given at booking into the record",
+    "keep_patient_details": "Kept the record, setting aside details given at booking",
     "nudge_patient": "Sent a check-in nudge",
     "acknowledge_alert": "Acknowledged a check-in alert",
 }

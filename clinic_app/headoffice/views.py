@@ -4,13 +4,15 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import render_template, request, url_for
+from sqlalchemy import select
 
 from clinic_app import clock
 from clinic_app.accounts.policy import area_required
 from clinic_app.accounts.service import count_users_by_role
-from clinic_app.audit.service import AuditQuery, search_events
-from clinic_app.clinics.models import ClinicStatus
+from clinic_app.audit.service import CROSS_CLINIC_READ, AuditQuery, search_events
+from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.clinics.service import count_clinics_by_status
+from clinic_app.extensions import db
 from clinic_app.headoffice import bp
 from clinic_app.headoffice.forms import AUDIT_ACTIONS, AuditSearchForm
 from clinic_app.reporting.queries.dashboard import UPCOMING_DAYS, count_upcoming_visits
@@ -48,6 +50,7 @@ def audit():
         events, more = found[(page - 1) * AUDIT_PAGE_SIZE:page * AUDIT_PAGE_SIZE], len(found) > page * AUDIT_PAGE_SIZE
     return render_template(
         "headoffice/audit.html", form=form, events=events, page=page, actions=AUDIT_ACTIONS,
+        cross_clinic=CROSS_CLINIC_READ, clinic_names=_clinic_names(events),
         previous_url=_audit_page_url(page - 1) if page > 1 else None,
         next_url=_audit_page_url(page + 1) if more and page < AUDIT_MAX_PAGES else None,
     ), 200 if valid else 422
@@ -65,6 +68,12 @@ def audit_query(form: AuditSearchForm, limit: int) -> AuditQuery:
         since=start_of(form.since.data), until=start_of(last_day + timedelta(days=1) if last_day else None),
         limit=limit,
     )
+
+
+def _clinic_names(events) -> dict[int, str]:
+    """The clinics named by the events (a read across clinics names the clinic whose records it showed)."""
+    ids = {event.object_id for event in events if event.object_type == "Clinic" and event.object_id}
+    return dict(db.session.execute(select(Clinic.id, Clinic.name).where(Clinic.id.in_(ids))).all()) if ids else {}
 
 
 def _audit_page_url(page: int) -> str:

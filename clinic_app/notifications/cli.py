@@ -12,7 +12,7 @@ from datetime import datetime
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from clinic_app import clock
 from clinic_app.extensions import begin_serialised_transaction, db
@@ -80,14 +80,25 @@ def send(loop: bool, interval: float):
 
 
 def _one_pass_of_loop() -> None:
+    """One pass that never ends the loop: the database going away, or anything else a pass
+    meets, is logged by type (never its text, which can quote an address) and the next pass
+    tries again. One bad message never gets here: deliver_pending fails it alone."""
     try:
         queued, sent = send_due()
-    except OperationalError as error:  # the database went away: try again next pass
-        db.session.rollback()
-        log.warning("notification pass failed (%s); retrying", type(error).__name__)
+    except Exception as error:  # noqa: BLE001 - the worker outlives any one pass
+        _undo_pass()
+        level = logging.WARNING if isinstance(error, OperationalError) else logging.ERROR
+        log.log(level, "notification pass failed (%s); trying again next pass", type(error).__name__)
         return
     if queued or sent:
         click.echo(f"{clock.utcnow():%Y-%m-%d %H:%M:%S} UTC " + _summary(queued, sent))
+
+
+def _undo_pass() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone: the pool replaces it next pass
+        db.session.remove()
 
 
 def _summary(queued: int, sent: int) -> str:

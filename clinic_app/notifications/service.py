@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,12 +13,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from clinic_app.clock import utcnow
 from clinic_app.extensions import begin_serialised_transaction, db
 from clinic_app.notifications.models import OutboxMessage
-from clinic_app.notifications.transport import transport_for
+from clinic_app.notifications.rules import Failure, classify_failure, retry_delay, unbuildable
+from clinic_app.notifications.transport import Transport, compose, transport_for
 
 log = logging.getLogger(__name__)
 
-# A message the server refuses is retried with growing gaps, then given up on.
-MAX_ATTEMPTS = 8
 # Messages per INSERT in queue_emails: 11 bound parameters each, far below SQLite's (32,766)
 # and PostgreSQL's (65,535) limits.
 INSERT_CHUNK = 500
@@ -111,10 +109,12 @@ def deliver_pending(now: datetime | None = None, batch_size: int | None = None) 
     committing after each; return how many went. The worker's job.
 
     Each message is claimed with a row lock that other workers skip (PostgreSQL; SQLite runs
-    the claims one at a time), so two workers never send the same one. When the SMTP server
-    cannot be reached the batch stops and the messages wait, unchanged; a message the server
-    refuses is retried later. With MAIL_ENABLED off, messages go to .eml files in
-    MAIL_FILE_DIR (development) or, without one, wait in the outbox.
+    the claims one at a time), so two workers never send the same one. One bad message holds
+    up nobody: a message that cannot be built or is refused for good is marked failed and the
+    next one goes; one refused for now is tried again later (``rules.retry_delay``). When the
+    server itself cannot be reached the pass ends there, and the messages behind wait, as they
+    were, for the next pass. With MAIL_ENABLED off, messages go to .eml files in MAIL_FILE_DIR
+    (development) or, without one, wait in the outbox.
     """
     transport, _ = transport_for(current_app.config)
     if transport is None:
@@ -126,23 +126,30 @@ def deliver_pending(now: datetime | None = None, batch_size: int | None = None) 
         if message is None:
             db.session.rollback()
             break
-        try:
-            transport(message)
-        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError,
-                UnicodeError) as refusal:
-            # This message, not the server: a refusal, or an address the server cannot carry
-            # (non-ASCII without SMTPUTF8). It is retried later; the rest of the queue goes on.
-            _schedule_retry(message, refusal, now)
-        except (OSError, smtplib.SMTPException) as outage:
-            log.warning("mail unavailable (%s); %s stays queued", type(outage).__name__, message.id)
-            db.session.rollback()
-            break
-        else:
+        failure = _send(message, transport)
+        if failure is None:
             message.attempts += 1
             message.sent_at = now
             sent += 1
+        else:
+            _record_failure(message, failure, now)
         db.session.commit()
+        if failure is not None and failure.server_unreachable:
+            break
     return sent
+
+
+def _send(message: OutboxMessage, transport: Transport) -> Failure | None:
+    """Build and hand over one message; what went wrong, or None when it went."""
+    try:
+        email = compose(message)
+    except Exception as error:  # noqa: BLE001 - whatever stops one message being built fails it alone
+        return unbuildable(error)
+    try:
+        transport(message, email)
+    except Exception as error:  # noqa: BLE001 - classified: nothing one message does stops the worker
+        return classify_failure(error)
+    return None
 
 
 def _claim_next_due(now: datetime) -> OutboxMessage | None:
@@ -161,11 +168,16 @@ def _claim_next_due(now: datetime) -> OutboxMessage | None:
     )
 
 
-def _schedule_retry(message: OutboxMessage, error: Exception, now: datetime) -> None:
+def _record_failure(message: OutboxMessage, failure: Failure, now: datetime) -> None:
+    """Fail the message, or set its next try. Logged by id and reason: no address, no text."""
+    config = current_app.config
     message.attempts += 1
-    message.last_error = type(error).__name__
-    if message.attempts >= MAX_ATTEMPTS:
+    message.last_error = failure.reason[:120]
+    if failure.permanent or message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
         message.gave_up_at = now
-        log.error("outbox message %s given up after %s attempts", message.id, message.attempts)
-    else:
-        message.next_attempt_at = now + timedelta(minutes=2**message.attempts)
+        log.error("outbox message %s failed after %s attempt(s): %s", message.id, message.attempts, failure.reason)
+        return
+    wait = retry_delay(message.attempts, timedelta(seconds=config["MAIL_RETRY_FIRST_SECONDS"]),
+                       timedelta(seconds=config["MAIL_RETRY_MAX_SECONDS"]))
+    message.next_attempt_at = now + wait
+    log.warning("outbox message %s not sent (%s); trying again in %s", message.id, failure.reason, wait)

@@ -27,13 +27,18 @@ STAFF_ROLES = tuple(role.value for role in Role if role != Role.PATIENT)
 # Each audited action in the patient's words; an action added later reads as its own name.
 PLAIN_WORDS = {
     "view_chart": "Opened your chart",
+    "read_other_clinic": "Saw what another clinic recorded about you",
     "update_chart": "Changed your chart",
     "record_odi": "Recorded a back-pain questionnaire",
+    "open_odi_form": "Opened a back-pain questionnaire for you",
+    "list_early_warning": "Saw your exercise check-ins on the practice dashboard",
+    "search_patients": "Found you in a search at the clinic's desk",
     "start_note": "Started the note of a visit",
     "view_note": "Opened the note of a visit",
     "edit_note": "Edited the note of a visit",
     "sign_note": "Signed the note of a visit",
     "add_addendum": "Added a correction to a signed note",
+    "cosign_note": "Co-signed the note of a visit",
     "view_programme": "Opened your exercise programme",
     "prescribe_programme": "Gave you an exercise programme",
     "mark_arrived": "Checked you in for a visit",
@@ -43,6 +48,8 @@ PLAIN_WORDS = {
     "staff_book": "Booked a visit for you",
     "staff_move": "Moved one of your visits",
     "staff_cancel": "Cancelled one of your visits",
+    "accept_patient_details": "Updated your name or phone from a booking",
+    "keep_patient_details": "Kept your details as they were, not as typed at a booking",
 }
 
 

@@ -15,8 +15,8 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from clinic_app import clock
-from clinic_app.accounts.policy import area_required, sees_whole_clinic
-from clinic_app.audit.service import record_event
+from clinic_app.accounts.policy import area_required, can_confirm_patient_details, sees_whole_clinic
+from clinic_app.audit.service import record_event, record_listed
 from clinic_app.booking.free_times import parse_day
 from clinic_app.booking.journey import bookable_start, services_offered
 from clinic_app.booking.timetable import describe_start
@@ -30,7 +30,13 @@ from clinic_app.practice import bp
 from clinic_app.practice.day_sheet import clinic_patient, day_shown, search_clinic_patients
 from clinic_app.practice.pages import staff_actor
 from clinic_app.practice.schedule import clinic_for_staff, visit_day_url, visit_for_staff
-from clinic_app.practice.schedule_forms import WALK_IN, CancelVisitForm, MoveVisitForm, StaffBookingForm
+from clinic_app.practice.schedule_forms import (
+    WALK_IN,
+    CancelVisitForm,
+    GivenDetailsForm,
+    MoveVisitForm,
+    StaffBookingForm,
+)
 from clinic_app.scheduling.availability import free_slots, practitioners_offering, staff_booking_policy
 from clinic_app.scheduling.booking import (
     BookingRequest,
@@ -39,6 +45,7 @@ from clinic_app.scheduling.booking import (
     cancel_booking,
     reschedule_booking,
 )
+from clinic_app.scheduling.care import patient_care
 from clinic_app.scheduling.models import Booking, Practitioner, Service
 from clinic_app.scheduling.rules import Slot, first_available
 
@@ -102,10 +109,9 @@ def new_visit(clinic_id: int):
         db.session.rollback()
         _explain(form, error, choice)
         return _new_visit_page(_desk_choice(clinic, request.form, now), form), error.status
-    db.session.commit()
-    flash(f"{booking.patient.full_name} is booked: {describe_start(booking.start_at.astimezone(choice.zone))}, "
-          f"with {booking.practitioner.display_name}.", "success")
-    return redirect(visit_day_url(booking), 303)
+    return _back_to_the_day(booking, f"{booking.patient.full_name} is booked: "
+                                     f"{describe_start(booking.start_at.astimezone(choice.zone))}, "
+                                     f"with {booking.practitioner.display_name}.")
 
 
 @bp.get("/clinics/<int:clinic_id>/visits/<int:booking_id>/change")
@@ -135,10 +141,8 @@ def move_visit(clinic_id: int, booking_id: int):
         booking = visit_for_staff(clinic_for_staff(clinic_id), booking_id)
         _explain_move(form, error, ZoneInfo(clinic.timezone))
         return _change_page(booking, form, CancelVisitForm(), start.date()), error.status
-    db.session.commit()
-    flash(f"{booking.patient.full_name}'s visit has moved to "
-          f"{describe_start(booking.start_at.astimezone(ZoneInfo(clinic.timezone)))}.", "success")
-    return redirect(visit_day_url(booking), 303)
+    return _back_to_the_day(booking, f"{booking.patient.full_name}'s visit has moved to "
+                                     f"{describe_start(booking.start_at.astimezone(ZoneInfo(clinic.timezone)))}.")
 
 
 @bp.post("/clinics/<int:clinic_id>/visits/<int:booking_id>/cancel")
@@ -155,9 +159,17 @@ def cancel_visit(clinic_id: int, booking_id: int):
         db.session.rollback()
         form.populate_errors(error, default="reason")
         return _change_page(booking, MoveVisitForm(), form), error.status
+    return _back_to_the_day(booking, f"{booking.patient.full_name}'s visit is cancelled. We have e-mailed them.")
+
+
+def _back_to_the_day(booking: Booking, done: str):
+    """Commit, then go back to the visit's day saying ``done``. The message and the address are
+    worked out before the commit, from what the request holds: read after it, the expired visit
+    would be loaded again, and a change committed just before an outage would answer 503."""
+    day_url = visit_day_url(booking)
     db.session.commit()
-    flash(f"{booking.patient.full_name}'s visit is cancelled. We have e-mailed them.", "success")
-    return redirect(visit_day_url(booking), 303)
+    flash(done, "success")
+    return redirect(day_url, 303)
 
 
 def _desk_choice(clinic: Clinic, values, now: datetime) -> DeskChoice:
@@ -264,6 +276,10 @@ def _explain_move(form: MoveVisitForm, error: DomainError, zone: ZoneInfo) -> No
 
 
 def _new_visit_page(choice: DeskChoice, form: StaffBookingForm):
+    """The booking page; the patients a search found are audited as seen (record_listed)."""
+    if choice.matches:
+        record_listed(staff_actor(), "search_patients", [patient.id for patient in choice.matches], clock.utcnow())
+        db.session.commit()
     return render_template(
         "practice/schedule_new.html", choice=choice, form=form, clinic=choice.clinic,
         whole_clinic=sees_whole_clinic(current_user),
@@ -285,5 +301,6 @@ def _change_page(booking: Booking, move: MoveVisitForm, cancel: CancelVisitForm,
     return render_template(
         "practice/schedule_visit.html", booking=booking, clinic=booking.clinic, move=move, cancel=cancel, day=day,
         when=describe_start(booking.start_at.astimezone(zone)), today=today,
-        back_url=visit_day_url(booking),
+        back_url=visit_day_url(booking), details_form=GivenDetailsForm(),
+        may_confirm=can_confirm_patient_details(current_user, booking, patient_care(booking.patient_id)),
     )

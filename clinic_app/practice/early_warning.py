@@ -17,6 +17,7 @@ from clinic_app.adherence.early_warning import InCare, early_warning, patients_i
 from clinic_app.adherence.models import ExerciseCheckIn
 from clinic_app.adherence.nudges import acknowledge_alert, nudge_patient
 from clinic_app.adherence.rules import FLAT_OR_WORSE_ENTRIES, AlertReason, RiskReason
+from clinic_app.audit.service import record_listed
 from clinic_app.errors import DomainError
 from clinic_app.extensions import begin_serialised_transaction, db
 from clinic_app.practice import bp
@@ -34,9 +35,14 @@ ALERT_WORDS = {
 
 
 def dashboard(user: User) -> dict:
-    """What the dashboard template needs for the early-warning lists."""
+    """What the dashboard template needs for the early-warning lists. The lists show pain scores
+    and check-ins by patient, so showing them is audited (audit.service.record_listed: once per
+    patient and day); the caller commits."""
     now = clock.utcnow()
-    return {"warning": early_warning(user, now), "now": now, "risk_words": RISK_WORDS, "alert_words": ALERT_WORDS,
+    warning = early_warning(user, now)
+    shown = {alert.care.patient.id for alert in warning.alerts} | {risk.care.patient.id for risk in warning.at_risk}
+    record_listed(staff_actor(), "list_early_warning", shown, now)
+    return {"warning": warning, "now": now, "risk_words": RISK_WORDS, "alert_words": ALERT_WORDS,
             "local_time": local_time}
 
 

@@ -9,9 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from clinic_app.accounts.policy import area_required
-from clinic_app.audit.service import record_event
 from clinic_app.clock import utcnow
-from clinic_app.errors import ValidationFailed
+from clinic_app.errors import DomainError
 from clinic_app.extensions import db
 from clinic_app.ids import parse_id
 from clinic_app.patients.models import Patient
@@ -25,10 +24,10 @@ from clinic_app.treatments.models import Programme
 from clinic_app.treatments.programmes import (
     MAX_EXERCISES,
     Dose,
-    current_programme,
+    ProgrammesShown,
     exercise_library,
+    open_programmes,
     prescribe_programme,
-    programme_history,
 )
 
 
@@ -36,9 +35,11 @@ from clinic_app.treatments.programmes import (
 @area_required("practice")
 def programme(patient_id: int):
     patient = patient_for(current_user, patient_id)
+    shown = open_programmes(staff_actor(), patient, utcnow())
+    db.session.commit()  # the audited read is kept
     form = ProgrammeForm()
-    fill_from(form, current_programme(patient.id))
-    return programme_page(patient, form)
+    fill_from(form, shown.current)
+    return programme_page(patient, form, shown)
 
 
 @bp.post("/patients/<int:patient_id>/programme")
@@ -47,20 +48,24 @@ def programme_save(patient_id: int):
     patient = patient_for(current_user, patient_id)
     form = ProgrammeForm()
     prescriber = db.session.scalar(select(Practitioner).where(Practitioner.user_id == current_user.id))
+    status = 422
     if prescriber is None:
         form.form_errors.append("Only a practitioner with a treating profile can prescribe a programme.")
     elif form.validate():
         try:
             saved, _ = prescribe_programme(staff_actor(), patient, prescriber, doses(form), form.notes.data or "",
                                            utcnow())
-        except ValidationFailed as error:
+        except DomainError as error:
             reject(form, error)  # names "exercises" or a dosage: shown at the top of the form
+            status = error.status
         else:
             db.session.commit()
             flash(f"Version {saved.version} of the programme was saved and e-mailed to {patient.first_name}.",
                   "success")
             return redirect(url_for("practice.programme", patient_id=patient.id), 303)
-    return programme_page(patient, form, status=422)
+    shown = open_programmes(staff_actor(), patient, utcnow())
+    db.session.commit()
+    return programme_page(patient, form, shown, status=status)
 
 
 def fill_from(form: ProgrammeForm, current: Programme | None) -> None:
@@ -91,11 +96,8 @@ def exercise_number(value: str | None) -> int:
     return parse_id(value) or 0
 
 
-def programme_page(patient: Patient, form: ProgrammeForm, status: int = 200):
-    """The builder with the history of versions; showing the programmes is an audited read."""
-    record_event(staff_actor(), patient.id, "view_programme", None, utcnow())
-    history = programme_history(patient.id)
-    db.session.commit()
+def programme_page(patient: Patient, form: ProgrammeForm, shown: ProgrammesShown, status: int = 200):
+    """The builder with the history of versions the user may see (open_programmes, audited)."""
     library = {str(exercise.id): exercise for exercise in exercise_library()}
     return render_template("practice/programme.html", patient=patient, form=form, library=library,
-                           history=history, max_exercises=MAX_EXERCISES), status
+                           history=shown.history, max_exercises=MAX_EXERCISES), status

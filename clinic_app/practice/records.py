@@ -11,8 +11,9 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic_app.accounts.policy import area_required, can_work_at
+from clinic_app.audit.service import record_event
 from clinic_app.clock import utcnow
-from clinic_app.errors import ValidationFailed
+from clinic_app.errors import DomainError
 from clinic_app.extensions import db
 from clinic_app.practice import bp
 from clinic_app.practice.pages import staff_actor
@@ -20,7 +21,14 @@ from clinic_app.practice.records_forms import ODI_QUESTIONS, ChartForm, OdiForm
 from clinic_app.practice.trend_chart import trend_chart
 from clinic_app.scheduling.models import ATTENDED, Booking
 from clinic_app.treatments.access import patient_for
-from clinic_app.treatments.charts import ChartDetails, PatientRecord, open_record, record_odi, update_chart
+from clinic_app.treatments.charts import (
+    CHART_ELSEWHERE,
+    ChartDetails,
+    PatientRecord,
+    open_record,
+    record_odi,
+    update_chart,
+)
 from clinic_app.treatments.rules import ODI_MIN_ANSWERED, odi_band, odi_due
 
 
@@ -45,24 +53,29 @@ def chart(patient_id: int):
 @area_required("practice")
 def chart_edit(patient_id: int):
     patient = patient_for(current_user, patient_id)
-    form = ChartForm()
+    form, status = ChartForm(), 200
     if not form.is_submitted():
         record = open_record(staff_actor(), patient, utcnow())
         db.session.commit()
         if record.chart:
             form.condition.data, form.onset_date.data = record.chart.condition, record.chart.onset_date
             form.red_flags.data = list(record.chart.red_flags)
+        if record.chart_elsewhere:
+            form.form_errors.append(CHART_ELSEWHERE)
     elif form.validate():
         details = ChartDetails(form.condition.data or "", form.onset_date.data, tuple(form.red_flags.data or ()))
         try:
             update_chart(staff_actor(), patient, details, utcnow())
-        except ValidationFailed as error:
+        except DomainError as error:
             reject(form, error)
+            status = error.status
         else:
             db.session.commit()
             flash("The chart was saved.", "success")
             return redirect(url_for("practice.chart", patient_id=patient.id), 303)
-    return render_template("practice/chart_edit.html", form=form, patient=patient), 422 if form.errors else 200
+    else:
+        status = 422
+    return render_template("practice/chart_edit.html", form=form, patient=patient), status
 
 
 @bp.route("/patients/<int:patient_id>/odi", methods=["GET", "POST"])
@@ -73,12 +86,14 @@ def odi(patient_id: int):
     if form.validate_on_submit():
         try:
             response = record_odi(staff_actor(), patient, form.answers(), form.timepoint.data, utcnow())
-        except ValidationFailed as error:
+        except DomainError as error:
             reject(form, error)
         else:
             db.session.commit()
             flash(odi_result(response.score), "success")
             return redirect(url_for("practice.chart", patient_id=patient.id), 303)
+    record_event(staff_actor(), patient.id, "open_odi_form", None, utcnow())  # the page names the patient
+    db.session.commit()
     return render_template("practice/odi.html", form=form, patient=patient, questions=ODI_QUESTIONS,
                            minimum=ODI_MIN_ANSWERED), 422 if form.errors else 200
 
@@ -89,7 +104,7 @@ def odi_result(score: float | None) -> str:
     return f"The questionnaire was saved: ODI {score:g}% ({odi_band(score)})."
 
 
-def reject(form, error: ValidationFailed) -> None:
+def reject(form, error: DomainError) -> None:
     """Undo the request's work and put the rule's complaint beside its field (or at the top)."""
     db.session.rollback()
     form.populate_errors(error)

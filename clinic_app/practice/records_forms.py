@@ -7,7 +7,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -20,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from clinic_app.form_base import CheckboxListField, SiteForm
+from clinic_app.form_base import CheckboxListField, SiteForm, SubForm
 from clinic_app.treatments.charts import TIMEPOINTS
 from clinic_app.treatments.notes import BODY_REGIONS, TECHNIQUES
 from clinic_app.treatments.programmes import DOSAGE_LIMITS
@@ -124,6 +123,12 @@ class AddendumForm(SiteForm):
     add = SubmitField("Add addendum")
 
 
+class CosignForm(SiteForm):
+    """A clinic manager's co-signature: nothing to fill in but the button."""
+
+    cosign = SubmitField("Co-sign this note")
+
+
 def _odi_section(number: int, title: str, statements: list[str]) -> RadioField:
     return RadioField(f"{number}. {title}", choices=[SelectChoice(str(i), text) for i, text in enumerate(statements)],
                       validators=[Optional()], coerce=_optional_int, validate_choice=True)
@@ -162,7 +167,7 @@ def _dose_field(label: str, name: str) -> IntegerField:
                         render_kw={"inputmode": "numeric", "min": low, "max": high})
 
 
-class DoseForm(Form):
+class DoseForm(SubForm):
     """One exercise of the library with the dosage for this patient; ``chosen`` puts it in."""
 
     exercise_id = HiddenField()

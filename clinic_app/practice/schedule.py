@@ -17,7 +17,7 @@ from clinic_app.accounts.policy import area_required, can_handle_visit, require_
 from clinic_app.booking.free_times import parse_day
 from clinic_app.clinics.models import Clinic
 from clinic_app.errors import DomainError
-from clinic_app.extensions import db
+from clinic_app.extensions import begin_serialised_transaction, db
 from clinic_app.practice import bp
 from clinic_app.practice.day_sheet import (
     build_columns,
@@ -27,9 +27,9 @@ from clinic_app.practice.day_sheet import (
     week_start,
 )
 from clinic_app.practice.pages import staff_actor
-from clinic_app.practice.schedule_forms import STATUS_ACTIONS, VisitStatusForm
+from clinic_app.practice.schedule_forms import STATUS_ACTIONS, GivenDetailsForm, VisitStatusForm
 from clinic_app.scheduling.models import Booking, BookingStatus
-from clinic_app.scheduling.visits import mark_visit
+from clinic_app.scheduling.visits import mark_visit, settle_given_details
 
 DONE_MESSAGES = {
     BookingStatus.ARRIVED: "{name} is checked in.",
@@ -78,6 +78,27 @@ def visit_status(clinic_id: int, booking_id: int):
         db.session.commit()
         flash(DONE_MESSAGES[status].format(name=booking.patient.full_name), "success")
     return redirect(visit_day_url(booking), 303)
+
+
+@bp.post("/clinics/<int:clinic_id>/visits/<int:booking_id>/details")
+@area_required("practice")
+def given_details(clinic_id: int, booking_id: int):
+    """Accept the names or phone given at booking into the patient's record, or keep the record."""
+    form = GivenDetailsForm()
+    if not form.validate() or not (form.accept.data or form.keep.data):
+        abort(400)
+    begin_serialised_transaction()  # two clicks at the desk: the second finds nothing waiting
+    booking = visit_for_staff(clinic_for_staff(clinic_id), booking_id)
+    try:
+        settle_given_details(staff_actor(), booking, bool(form.accept.data), clock.utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{booking.patient.full_name}'s record is updated." if form.accept.data
+              else "The record stays as it was; the details given at booking are set aside.", "success")
+    return redirect(url_for("practice.change_visit", clinic_id=clinic_id, booking_id=booking_id), 303)
 
 
 def clinic_for_staff(clinic_id: int) -> Clinic:

@@ -93,3 +93,10 @@ class CancelVisitForm(SiteForm):
     reason = TextAreaField("Reason for cancelling", validators=[
         DataRequired("Say why the visit is cancelled."), Length(max=300)])
     submit = SubmitField("Cancel the visit")
+
+
+class GivenDetailsForm(SiteForm):
+    """The desk's answer to the details given at a booking: into the record, or not."""
+
+    accept = SubmitField("Accept into the record")
+    keep = SubmitField("Keep the record as it is")

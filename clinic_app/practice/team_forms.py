@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from wtforms import DateField, Form, FormField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms import DateField, FormField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from clinic_app.clinics.rules import WEEKDAY_NAMES
-from clinic_app.form_base import SiteForm
+from clinic_app.form_base import SiteForm, SubForm
 from clinic_app.scheduling.service import PractitionerProfile, WeeklyInterval
 from clinic_app.scheduling.team import DatedPeriod, TimeAway
 
@@ -40,7 +40,7 @@ class ProfileForm(SiteForm):
                                    self.photo_url.data or "", self.specialities.data or "")
 
 
-class PeriodForm(Form):
+class PeriodForm(SubForm):
     """One period on a weekday; both times blank means none that day."""
 
     starts = TimeField("Start", validators=[Optional()])

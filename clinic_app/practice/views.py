@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from clinic_app.accounts.policy import area_required, require_clinic_access
 from clinic_app.clinics.service import get_clinic_with_staff
+from clinic_app.extensions import db
 from clinic_app.practice import bp, early_warning
 
 
@@ -12,7 +13,9 @@ from clinic_app.practice import bp, early_warning
 @area_required("practice")
 def index():
     """The clinics, and the early warning: alerts and patients at risk (early_warning.py)."""
-    return render_template("practice/index.html", clinics=current_user.clinics, **early_warning.dashboard(current_user))
+    board = early_warning.dashboard(current_user)
+    db.session.commit()  # the audit of who was shown keeps
+    return render_template("practice/index.html", clinics=current_user.clinics, **board)
 
 
 @bp.get("/clinics/<int:clinic_id>")

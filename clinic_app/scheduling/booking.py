@@ -31,13 +31,16 @@ from clinic_app.scheduling.signals import booking_cancelled, booking_made, booki
 
 
 class SlotUnavailable(Conflict):
-    """The time was free a moment ago but is not now; ``next_slots`` are the nearest free ones."""
+    """The time was free a moment ago but is not now; ``next_slots`` are the nearest free ones,
+    shown on the clinic's clock (``zone``), which the error carries so that answering it needs
+    no database."""
 
     code = "slot_unavailable"
 
-    def __init__(self, message: str, next_slots: list[Slot]):
+    def __init__(self, message: str, next_slots: list[Slot], zone: ZoneInfo):
         super().__init__(message, "start")
         self.next_slots = next_slots
+        self.zone = zone
 
 
 class ChangeRefused(Conflict):
@@ -63,7 +66,8 @@ def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, s
     """Book the visit; return it and its manage token (shown once, stored only as a hash)."""
     clinic, service = _clinic_and_service(request.clinic_id, request.service_slug)
     slot = _free_slot(clinic, service, request.start, request.practitioner_id, now, online=request.online)
-    patient = match_or_create_patient(request.patient, request.user_id)
+    match = match_or_create_patient(request.patient, request.user_id)
+    patient = match.patient
     _check_patient_may_book(patient.id, service, request.new_patient, now)
     token = secrets.token_urlsafe(32)
     booking = Booking(
@@ -72,6 +76,7 @@ def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, s
         blocked_until=slot.end + timedelta(minutes=service.buffer_after_minutes),
         source=request.source, pain_area=request.pain_area.strip(), new_patient=request.new_patient,
         manage_token_hash=hash_token(token), created_by_id=request.created_by_id,
+        **{f"given_{name}": value for name, value in match.differences.items()},
     )
     _insert_or_conflict(booking, clinic, service, now, request.online)
     queue_booking_message(booking, "confirmation", token)
@@ -154,7 +159,7 @@ def _free_slot(clinic, service, start, practitioner_id, now, prefer=None, online
             if slot.start == start]
     if not free:
         raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
-                              _next_free(clinic, service, start, practitioner_id, now, policy=policy))
+                              _next_free(clinic, service, start, practitioner_id, now, policy=policy), _zone(clinic))
     return next((slot for slot in free if slot.practitioner_id == prefer), free[0])
 
 
@@ -185,7 +190,8 @@ def _insert_or_conflict(booking: Booking, clinic, service, now, online: bool = T
             raise
         raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
                               _next_free(clinic, service, booking.start_at, None, now,
-                                         policy=booking_policy() if online else staff_booking_policy())) from None
+                                         policy=booking_policy() if online else staff_booking_policy()),
+                              _zone(clinic)) from None
 
 
 def _check_patient_may_book(patient_id: int, service: Service, new_patient: bool, now: datetime) -> None:

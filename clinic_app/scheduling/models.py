@@ -229,11 +229,22 @@ class Booking(Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str] = mapped_column(String(20), default="")
     cancellation_reason: Mapped[str] = mapped_column(String(300), default="")
+    # Identity details typed at booking that differ from the patient's record (None: the same).
+    # A booking never changes the record: staff accept them into it, or keep the record.
+    given_first_name: Mapped[str | None] = mapped_column(String(80))
+    given_last_name: Mapped[str | None] = mapped_column(String(80))
+    given_phone: Mapped[str | None] = mapped_column(String(20))
 
     clinic: Mapped[Clinic] = relationship()
     practitioner: Mapped[Practitioner] = relationship()
     service: Mapped[Service] = relationship()
     patient: Mapped[Patient] = relationship()
+
+    @property
+    def given_details(self) -> dict[str, str]:
+        """The identity details given at booking still waiting for the desk: field -> as given."""
+        given = {"first_name": self.given_first_name, "last_name": self.given_last_name, "phone": self.given_phone}
+        return {name: value for name, value in given.items() if value is not None}
 
 
 # The exclusion constraint compares practitioner ids with = inside a GiST index: btree_gist.

@@ -1,5 +1,7 @@
-"""The patient's chart: condition, onset, red flags, visits, notes and outcome trends.
-Opening it is audited like changing it. Flush, never commit."""
+"""The patient's chart: condition, onset, red flags, visits, notes and outcome trends, as far as
+the member of staff may see them (treatments.access.RecordScope: their own clinics' records,
+and other clinics' once the patient has attended at theirs). Opening it is audited like
+changing it, and a read that showed another clinic's records is flagged. Flush, never commit."""
 
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from clinic_app.audit.service import Actor, record_event
-from clinic_app.errors import ValidationFailed
+from clinic_app.audit.service import Actor, record_cross_clinic_reads, record_event
+from clinic_app.clinics.models import Clinic
+from clinic_app.errors import NotAllowed, ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import Booking
-from clinic_app.treatments.models import Chart, OdiResponse, TreatmentNote
+from clinic_app.treatments.access import RecordScope, record_scope, recording_clinic
+from clinic_app.treatments.models import Chart, NoteCosignature, OdiResponse, TreatmentNote
 from clinic_app.treatments.rules import (
     ODI_SECTIONS,
     RED_FLAGS,
@@ -49,6 +53,10 @@ class PatientRecord:
     odi: list[OdiResponse]
     pain_trend: Change | None
     odi_trend: Change | None
+    # False: only the user's own clinics' records are shown (the patient has not attended there yet).
+    whole: bool = True
+    own_clinic_ids: frozenset[int] = frozenset()
+    chart_elsewhere: bool = False  # a chart exists that another clinic wrote, not shown
 
     @property
     def red_flags(self) -> list[str]:
@@ -56,26 +64,16 @@ class PatientRecord:
 
 
 def open_record(actor: Actor, patient: Patient, now: datetime) -> PatientRecord:
-    """The patient's whole record, newest visit first; the read is audited."""
-    chart = db.session.scalar(select(Chart).where(Chart.patient_id == patient.id))
-    visits = list(
-        db.session.scalars(
-            select(Booking)
-            .where(Booking.patient_id == patient.id)
-            .options(selectinload(Booking.clinic), selectinload(Booking.practitioner), selectinload(Booking.service))
-            .order_by(Booking.start_at.desc())
-        )
-    )
-    notes = list(
-        db.session.scalars(
-            select(TreatmentNote)
-            .where(TreatmentNote.patient_id == patient.id)
-            .options(selectinload(TreatmentNote.addenda), selectinload(TreatmentNote.author))
-        )
-    )
-    odi = list(db.session.scalars(select(OdiResponse).where(OdiResponse.patient_id == patient.id)
-                                  .order_by(OdiResponse.taken_at)))
-    record_event(actor, patient.id, "view_chart", None, now)
+    """The patient's record as ``actor`` may see it, newest visit first; the read is audited."""
+    scope = record_scope(actor.user, patient)
+    visits = [visit for visit in _visits(patient.id) if scope.shows(visit.clinic_id)]
+    shown_visits = {visit.id for visit in visits}
+    notes = [note for note in _notes(patient.id) if note.booking_id in shown_visits]
+    odi = [response for response in _odi(patient.id) if scope.shows(response.clinic_id)]
+    written = db.session.scalar(select(Chart).where(Chart.patient_id == patient.id))
+    chart = written if written is not None and scope.shows(written.clinic_id) else None
+    shown_at = [visit.clinic for visit in visits] + [response.clinic for response in odi]
+    _audit_read(actor, scope, shown_at + ([chart.clinic] if chart else []), now)
     today = now.astimezone(ZoneInfo(visits[0].clinic.timezone)).date() if visits else now.date()
     return PatientRecord(
         patient=patient,
@@ -86,7 +84,37 @@ def open_record(actor: Actor, patient: Patient, now: datetime) -> PatientRecord:
         odi=odi,
         pain_trend=change_in(pain_series(visits, notes), current_app.config["NPRS_MCID_POINTS"]),
         odi_trend=change_in([r.score for r in odi if r.score is not None], current_app.config["ODI_MCID_POINTS"]),
+        whole=scope.whole, own_clinic_ids=scope.own_clinic_ids, chart_elsewhere=written is not None and chart is None,
     )
+
+
+def _audit_read(actor: Actor, scope: RecordScope, clinics: list[Clinic], now: datetime) -> None:
+    record_event(actor, scope.patient.id, "view_chart", None, now)
+    others = scope.other_clinics({clinic.id for clinic in clinics})
+    record_cross_clinic_reads(actor, scope.patient.id, {c for c in clinics if c.id in others}, now)
+
+
+def _visits(patient_id: int) -> list[Booking]:
+    return list(db.session.scalars(
+        select(Booking).where(Booking.patient_id == patient_id)
+        .options(selectinload(Booking.clinic), selectinload(Booking.practitioner), selectinload(Booking.service))
+        .order_by(Booking.start_at.desc())
+    ))
+
+
+def _notes(patient_id: int) -> list[TreatmentNote]:
+    return list(db.session.scalars(
+        select(TreatmentNote).where(TreatmentNote.patient_id == patient_id)
+        .options(selectinload(TreatmentNote.addenda), selectinload(TreatmentNote.author),
+                 selectinload(TreatmentNote.cosignatures).selectinload(NoteCosignature.user))
+    ))
+
+
+def _odi(patient_id: int) -> list[OdiResponse]:
+    return list(db.session.scalars(
+        select(OdiResponse).where(OdiResponse.patient_id == patient_id)
+        .options(selectinload(OdiResponse.clinic)).order_by(OdiResponse.taken_at)
+    ))
 
 
 def pain_series(visits: list[Booking], notes: list[TreatmentNote]) -> list[int]:
@@ -98,15 +126,22 @@ def pain_series(visits: list[Booking], notes: list[TreatmentNote]) -> list[int]:
 
 
 def update_chart(actor: Actor, patient: Patient, details: ChartDetails, now: datetime) -> Chart:
+    """Write the chart (one per patient). A chart another clinic wrote, which the scope hides,
+    is never overwritten unseen."""
     unknown = set(details.red_flags) - set(RED_FLAGS)
     if unknown:
         raise ValidationFailed("Choose red flags from the list.", "red_flags")
     if details.onset_date and details.onset_date > now.date():
         raise ValidationFailed("The onset date cannot be in the future.", "onset_date")
+    scope = record_scope(actor.user, patient)
     chart = db.session.scalar(select(Chart).where(Chart.patient_id == patient.id))
+    if chart is not None and not scope.shows(chart.clinic_id):
+        raise NotAllowed(CHART_ELSEWHERE)
+    clinic_id = recording_clinic(actor.user, patient.id, now)
     if chart is None:
-        chart = Chart(patient_id=patient.id)
+        chart = Chart(patient_id=patient.id, clinic_id=clinic_id)
         db.session.add(chart)
+    chart.clinic_id = clinic_id
     chart.condition = details.condition.strip()[:200]
     chart.onset_date = details.onset_date
     chart.red_flags = list(details.red_flags)
@@ -116,15 +151,24 @@ def update_chart(actor: Actor, patient: Patient, details: ChartDetails, now: dat
     return chart
 
 
+CHART_ELSEWHERE = ("This patient's chart was written at another clinic. It opens here, to read and to change, once "
+                   "the patient has checked in for a visit at one of your clinics.")
+
+
 def record_odi(actor: Actor, patient: Patient, answers: list[int | None], timepoint: str, now: datetime,
                booking_id: int | None = None) -> OdiResponse:
-    """Store one Oswestry questionnaire with its score."""
+    """Store one Oswestry questionnaire with its score, as a record of the clinic where it is
+    taken (the visit's, or the one where ``actor`` treats the patient)."""
     if timepoint not in TIMEPOINTS:
         raise ValidationFailed("Choose intake, progress or discharge.", "timepoint")
     if len(answers) != ODI_SECTIONS or any(a is not None and not 0 <= a <= 5 for a in answers):
         raise ValidationFailed("Each section is answered 0 to 5, or left blank.", "answers")
-    response = OdiResponse(patient_id=patient.id, booking_id=booking_id, recorded_by_id=actor.user.id,
-                           taken_at=now, timepoint=timepoint, answers=list(answers), score=odi_score(answers))
+    record_scope(actor.user, patient)
+    visit = db.session.get(Booking, booking_id) if booking_id is not None else None
+    clinic_id = visit.clinic_id if visit is not None else recording_clinic(actor.user, patient.id, now)
+    response = OdiResponse(patient_id=patient.id, booking_id=booking_id, clinic_id=clinic_id,
+                           recorded_by_id=actor.user.id, taken_at=now, timepoint=timepoint, answers=list(answers),
+                           score=odi_score(answers))
     db.session.add(response)
     db.session.flush()
     record_event(actor, patient.id, "record_odi", response, now)

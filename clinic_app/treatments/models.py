@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.accounts.models import User
+from clinic_app.clinics.models import Clinic
 from clinic_app.clock import UTCDateTime, utcnow
 from clinic_app.extensions import Model
 from clinic_app.patients.models import Patient
@@ -36,6 +37,8 @@ class Chart(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"), unique=True)
+    # Where it was last written: the clinic whose record it is (accounts.policy.can_see_clinic_record).
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
     condition: Mapped[str] = mapped_column(String(200), default="")
     onset_date: Mapped[date | None]
     red_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -43,6 +46,7 @@ class Chart(Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     patient: Mapped[Patient] = relationship()
+    clinic: Mapped[Clinic] = relationship()
 
 
 class NoteStatus(StrEnum):
@@ -82,6 +86,7 @@ class TreatmentNote(Model):
     booking: Mapped[Booking] = relationship()
     author: Mapped[User] = relationship()
     addenda: Mapped[list[NoteAddendum]] = relationship(order_by="NoteAddendum.created_at")
+    cosignatures: Mapped[list[NoteCosignature]] = relationship(order_by="NoteCosignature.signed_at")
 
     @property
     def signed(self) -> bool:
@@ -103,6 +108,20 @@ class NoteAddendum(Model):
     author: Mapped[User] = relationship()
 
 
+class NoteCosignature(Model):
+    """A clinic manager's countersignature of a signed note. The note's author stays its author."""
+
+    __tablename__ = "note_cosignatures"
+    __table_args__ = (UniqueConstraint("note_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("treatment_notes.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
 class OdiResponse(Model):
     """One Oswestry Disability Index questionnaire: ``answers`` has 10 entries, 0-5 or null
     for a section left unanswered; ``score`` is the percentage (null when too few answered)."""
@@ -118,11 +137,14 @@ class OdiResponse(Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
     # Indexed: network reporting reaches questionnaires from the visits in a date range.
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))  # where it was taken
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     timepoint: Mapped[str] = mapped_column(String(10))
     answers: Mapped[list[int | None]] = mapped_column(JSON)
     score: Mapped[float | None]
+
+    clinic: Mapped[Clinic] = relationship()
 
 
 class ExerciseCategory(StrEnum):
@@ -177,6 +199,8 @@ class Programme(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id", ondelete="RESTRICT"))
+    # Where it was prescribed: its check-ins are that clinic's record too.
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
     version: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -188,6 +212,7 @@ class Programme(Model):
 
     practitioner: Mapped[Practitioner] = relationship()
     patient: Mapped[Patient] = relationship()
+    clinic: Mapped[Clinic] = relationship()
     items: Mapped[list[ProgrammeExercise]] = relationship(
         order_by="ProgrammeExercise.position", cascade="all, delete-orphan"
     )

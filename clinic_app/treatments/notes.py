@@ -1,6 +1,7 @@
-"""Treatment notes: written as a draft by the practitioner, then signed by that author and
-closed for good; later corrections are addenda. Every read and change is audited. Flush,
-never commit."""
+"""Treatment notes: written as a draft by the visit's own practitioner, then signed by that
+author and closed for good; later corrections are addenda, and a clinic manager may add a
+co-signature. Who may do which is accounts.policy's (can_write_note, can_cosign_note). Every
+read and change is audited. Flush, never commit."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from clinic_app.accounts.policy import can_cosign_note, can_write_note
 from clinic_app.audit.service import Actor, record_event
 from clinic_app.errors import Conflict, NotAllowed, ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.scheduling.models import Booking, BookingStatus
-from clinic_app.treatments.models import NoteAddendum, NoteStatus, TreatmentNote
+from clinic_app.treatments.models import NoteAddendum, NoteCosignature, NoteStatus, TreatmentNote
 
 BODY_REGIONS = ("lumbar", "thoracic", "cervical", "sacroiliac", "hip", "shoulder", "other")
 TECHNIQUES = (
@@ -40,11 +43,14 @@ class NoteDetails:
 
 
 def note_for_visit(actor: Actor, booking: Booking, now: datetime) -> TreatmentNote:
-    """The visit's note, started as an empty draft by ``actor`` when there is none yet."""
+    """The visit's note, started as an empty draft by ``actor`` when there is none yet (only
+    the visit's practitioner may start it)."""
     note = db.session.scalar(select(TreatmentNote).where(TreatmentNote.booking_id == booking.id))
     if note is None:
         if booking.status == BookingStatus.CANCELLED:
             raise Conflict("A cancelled visit has no treatment note.")
+        if not can_write_note(actor.user, booking):
+            raise NotAllowed(not_yours(booking))
         note = TreatmentNote(booking_id=booking.id, patient_id=booking.patient_id, author_id=actor.user.id,
                              created_at=now, updated_at=now)
         db.session.add(note)
@@ -95,10 +101,31 @@ def add_addendum(actor: Actor, note: TreatmentNote, reason: str, body: str, now:
     return addendum
 
 
+def cosign_note(actor: Actor, note: TreatmentNote, now: datetime) -> NoteCosignature:
+    """A clinic manager countersigns a signed note; the author's signature stays as it was."""
+    if not note.signed:
+        raise Conflict("Only a signed note can be co-signed: the practitioner signs it first.")
+    if not can_cosign_note(actor.user, note.booking, note):
+        raise NotAllowed("Only a manager of this clinic, other than the note's author, can co-sign it.")
+    cosignature = NoteCosignature(note_id=note.id, user_id=actor.user.id, signed_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(cosignature)
+    except IntegrityError:
+        raise Conflict("You have already co-signed this note.") from None
+    record_event(actor, note.patient_id, "cosign_note", cosignature, now)
+    return cosignature
+
+
+def not_yours(booking: Booking) -> str:
+    return (f"Only {booking.practitioner.display_name}, whose visit this is, can write its note. "
+            "A clinic manager can co-sign it once it is signed.")
+
+
 def _check_author_of_draft(actor: Actor, note: TreatmentNote) -> None:
     if note.signed:
         raise Conflict("This note is signed and can no longer be changed. Add an addendum instead.")
-    if note.author_id != actor.user.id:
+    if note.author_id != actor.user.id or not can_write_note(actor.user, note.booking):
         raise NotAllowed("Only the practitioner who wrote this note can edit or sign it.")
 
 

@@ -1,6 +1,8 @@
 """Home exercise programmes: a practitioner prescribes exercises with a dosage; changing the
 programme makes a new version and keeps the old. The patient gets a link by e-mail (its token
-stored only as a hash) to a printable page. Flush, never commit."""
+stored only as a hash) to a printable page. Each version is a record of the clinic where it was
+prescribed, shown to other clinics' staff as accounts.policy.can_see_clinic_record says.
+Flush, never commit."""
 
 from __future__ import annotations
 
@@ -12,13 +14,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from clinic_app.audit.service import Actor, record_event
-from clinic_app.errors import ValidationFailed
+from clinic_app.audit.service import Actor, record_cross_clinic_reads, record_event
+from clinic_app.errors import NotAllowed, ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.notifications.links import public_url
 from clinic_app.notifications.service import queue_email
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import Practitioner
+from clinic_app.treatments.access import record_scope, recording_clinic
 from clinic_app.treatments.models import Exercise, Programme, ProgrammeExercise
 
 MAX_EXERCISES = 12
@@ -56,18 +59,40 @@ def programme_history(patient_id: int) -> list[Programme]:
         db.session.scalars(
             select(Programme)
             .where(Programme.patient_id == patient_id)
-            .options(selectinload(Programme.items).selectinload(ProgrammeExercise.exercise))
+            .options(selectinload(Programme.items).selectinload(ProgrammeExercise.exercise),
+                     selectinload(Programme.clinic))
             .order_by(Programme.version.desc())
         )
     )
 
 
+@dataclass(frozen=True)
+class ProgrammesShown:
+    current: Programme | None  # None also when the current one is another clinic's, not shown
+    history: list[Programme]  # newest first
+
+
+def open_programmes(actor: Actor, patient: Patient, now: datetime) -> ProgrammesShown:
+    """The versions ``actor`` may see; the read is audited, a read across clinics flagged."""
+    scope = record_scope(actor.user, patient)
+    history = [programme for programme in programme_history(patient.id) if scope.shows(programme.clinic_id)]
+    record_event(actor, patient.id, "view_programme", None, now)
+    others = scope.other_clinics({programme.clinic_id for programme in history})
+    record_cross_clinic_reads(actor, patient.id, {p.clinic for p in history if p.clinic_id in others}, now)
+    return ProgrammesShown(next((p for p in history if p.replaced_at is None), None), history)
+
+
 def prescribe_programme(actor: Actor, patient: Patient, practitioner: Practitioner, doses: list[Dose],
                         notes: str, now: datetime) -> tuple[Programme, str]:
     """A new version of the patient's programme replacing the current one; e-mails the patient
-    a link. Returns the programme and the link's token (shown once)."""
+    a link. Returns the programme and the link's token (shown once). A current programme the
+    prescriber may not see (another clinic's) is never replaced unseen."""
     _check_doses(doses)
+    scope = record_scope(actor.user, patient)
     previous = current_programme(patient.id)
+    if previous is not None and not scope.shows(previous.clinic_id):
+        raise NotAllowed("This patient follows a programme from another clinic. It can be changed here once the "
+                         "patient has checked in for a visit at one of your clinics.", "exercises")
     if previous is not None:
         previous.replaced_at = now
         db.session.flush()  # the partial unique index allows one current version
@@ -76,6 +101,7 @@ def prescribe_programme(actor: Actor, patient: Patient, practitioner: Practition
     token = secrets.token_urlsafe(32)
     programme = Programme(
         patient_id=patient.id, practitioner_id=practitioner.id, version=version, created_at=now,
+        clinic_id=recording_clinic(actor.user, patient.id, now),
         notes=notes.strip(), access_token_hash=_hash(token),
         items=[ProgrammeExercise(position=i, **dose.__dict__) for i, dose in enumerate(doses)],
     )

@@ -41,7 +41,7 @@
     var data = JSON.parse(dataTag.textContent);
     var map = window.osmMap(holder);
     var points = [[data.origin.latitude, data.origin.longitude]];
-    L.circleMarker(points[0], { radius: 7, color: "#b3470e" }).addTo(map).bindTooltip(data.origin.label);
+    L.circleMarker(points[0], { radius: 7, color: "#b3470e" }).addTo(map).bindTooltip(window.osmMap.text(data.origin.label));
     data.clinics.forEach(function (clinic) {
       var point = [clinic.latitude, clinic.longitude];
       points.push(point);

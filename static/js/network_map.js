@@ -6,7 +6,7 @@
   function clinicIcon(clinic) {
     return L.divIcon({
       className: "clinic-pin clinic-pin-" + clinic.status,
-      html: clinic.letter,
+      html: window.osmMap.text(clinic.letter),
       iconSize: [22, 22],
       iconAnchor: [11, 11],
     });
@@ -26,7 +26,7 @@
       var point = [clinic.lat, clinic.lng];
       points.push(point);
       L.marker(point, { icon: clinicIcon(clinic), title: clinic.name + " (" + clinic.label + ")", keyboard: false })
-        .bindTooltip(clinic.name + ", " + clinic.place + ": " + clinic.label)
+        .bindTooltip(window.osmMap.text(clinic.name + ", " + clinic.place + ": " + clinic.label))
         .addTo(layer);
     });
   }
@@ -37,7 +37,7 @@
       var point = [area.lat, area.lng];
       points.push(point);
       L.circleMarker(point, { radius: sizeFor(area.count, largest), color: "#b3470e", weight: 2, fillOpacity: 0.35 })
-        .bindTooltip(area.area + ": " + area.count + " unserved " + (area.count === 1 ? "search" : "searches"))
+        .bindTooltip(window.osmMap.text(area.area + ": " + area.count + " unserved " + (area.count === 1 ? "search" : "searches")))
         .addTo(layer);
     });
   }
@@ -52,7 +52,7 @@
         icon: L.divIcon({ className: "signup-square", iconSize: [side, side], iconAnchor: [side / 2, side / 2] }),
         keyboard: false,
       })
-        .bindTooltip(area.area + ": " + area.count + (area.count === 1 ? " sign-up" : " sign-ups"))
+        .bindTooltip(window.osmMap.text(area.area + ": " + area.count + (area.count === 1 ? " sign-up" : " sign-ups")))
         .addTo(layer);
     });
   }

@@ -13,4 +13,13 @@
     }).addTo(map);
     return map;
   };
+
+  // What a tooltip, popup or pin shows, as text: Leaflet puts a string it is given into the
+  // page as HTML, so names that come from the server (a clinic called "<b>x</b>") are passed
+  // as an element whose text is set, never as a string.
+  window.osmMap.text = function (text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  };
 })();
