@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from flask import abort
 from flask_login import current_user, login_required
 
 from clinic_app.accounts.models import CLINIC_ROLES, Role, User
-
-if TYPE_CHECKING:  # the rules read these; importing them at run time would point upwards
-    from clinic_app.scheduling.models import Booking
-    from clinic_app.treatments.models import TreatmentNote
 
 # Each area of the site and the roles that may enter it.
 AREA_ROLES: dict[str, tuple[Role, ...]] = {
@@ -121,6 +117,30 @@ def can_manage_team(user: User, clinic_id: int) -> bool:
     return user.role == Role.CLINIC_MANAGER and can_work_at(user, clinic_id)
 
 
+# What the record rules read of a visit and of a note, by shape: scheduling's Booking and
+# treatments' TreatmentNote fit them. accounts sits below both (tests/test_layers.py), so the
+# rules name the attributes they need instead of importing those models.
+class _Practitioner(Protocol):
+    @property
+    def user_id(self) -> int: ...
+
+
+class Visit(Protocol):
+    @property
+    def clinic_id(self) -> int: ...
+
+    @property
+    def practitioner(self) -> _Practitioner: ...
+
+
+class Note(Protocol):
+    @property
+    def signed(self) -> bool: ...
+
+    @property
+    def author_id(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class PatientCare:
     """Where a patient is in care, as the record rules read it: the clinics where they have a
@@ -131,7 +151,7 @@ class PatientCare:
     attended: frozenset[int] = frozenset()
 
 
-def can_confirm_patient_details(user: User, booking: Booking, care: PatientCare) -> bool:
+def can_confirm_patient_details(user: User, booking: Visit, care: PatientCare) -> bool:
     """Identity details typed at a booking (online, through the API or at the desk) go into the
     patient's record only when staff who handle the visit accept them, and only once the patient
     has attended a visit at that clinic: the desk checks them with the patient in front of it,
@@ -173,14 +193,14 @@ def _clinic_ids(user: User) -> frozenset[int]:
     return frozenset(clinic.id for clinic in getattr(user, "clinics", ()))
 
 
-def can_write_note(user: User, booking: Booking) -> bool:
+def can_write_note(user: User, booking: Visit) -> bool:
     """Start, edit and sign a visit's treatment note: only the practitioner whose visit it is,
     at a clinic they work at. The note is their own account of their own treatment, so a
     colleague or a manager reads it but never starts it (which would lock the practitioner out)."""
     return can_work_at(user, booking.clinic_id) and booking.practitioner.user_id == user.id
 
 
-def can_cosign_note(user: User, booking: Booking, note: TreatmentNote) -> bool:
+def can_cosign_note(user: User, booking: Visit, note: Note) -> bool:
     """A clinic manager of the visit's clinic may countersign a signed note written by someone
     else; the co-signature is shown as such beside the author's signature, never instead of it."""
     return (user.role == Role.CLINIC_MANAGER and can_work_at(user, booking.clinic_id) and note.signed
