@@ -7,8 +7,8 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import Double, MetaData, event
+from sqlalchemy.orm import DeclarativeBase, registry
 
 from clinic_app.clock import UTCDateTime
 
@@ -23,7 +23,12 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # A bare ``float`` is double precision, as the migrations create it (SQLAlchemy 2.0 maps it
+    # to FLOAT unless told; 2.1 defaults to DOUBLE). Given through the registry because
+    # Flask-SQLAlchemy subclasses this base, and a subclass may not declare its own map.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION), type_annotation_map={float: Double}
+    )
 
 
 db = SQLAlchemy(model_class=Base)
