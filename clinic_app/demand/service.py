@@ -12,7 +12,7 @@ from clinic_app.clinics.geocoding import InvalidLocation, locate_zip
 from clinic_app.clock import utcnow
 from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
 from clinic_app.demand.rules import coarse_point, is_served
-from clinic_app.extensions import db
+from clinic_app.extensions import db, request_takes_write_lock
 from clinic_app.notifications.links import public_url
 from clinic_app.notifications.service import queue_email
 
@@ -25,23 +25,33 @@ def record_search(
     service_radius: float,
     now: datetime,
 ) -> None:
-    """Every search leaves one coarse, anonymous demand point: one INSERT in the caller's
-    transaction (or its own, when the caller runs in autocommit), without building an ORM
-    object nobody reads back."""
+    """Every search leaves one coarse, anonymous demand point: one INSERT, without building an
+    ORM object nobody reads back, committed whatever becomes of the caller's transaction on
+    SQLite, and in the caller's transaction (or its own, in autocommit) on PostgreSQL."""
     point = coarse_point(latitude, longitude, zip_code)
-    connection = db.session.connection()
-    postgresql = connection.dialect.name == "postgresql"
-    connection.execute(
-        _INSERT_POINT_WITH_ASYNC_COMMIT if postgresql else _INSERT_POINT,
-        {
-            "searched_on": now.date(),
-            "area": point.area,
-            "latitude": point.latitude,
-            "longitude": point.longitude,
-            "nearest_open_miles": None if nearest_open_miles is None else round(nearest_open_miles, 1),
-            "served": is_served(nearest_open_miles, service_radius),
-        },
-    )
+    values = {
+        "searched_on": now.date(),
+        "area": point.area,
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "nearest_open_miles": None if nearest_open_miles is None else round(nearest_open_miles, 1),
+        "served": is_served(nearest_open_miles, service_radius),
+    }
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection().execute(_INSERT_POINT_WITH_ASYNC_COMMIT, values)
+    elif request_takes_write_lock():
+        db.session.connection().execute(_INSERT_POINT, values)  # this transaction holds the lock already
+    else:
+        _insert_in_a_transaction_of_its_own(values)
+
+
+def _insert_in_a_transaction_of_its_own(values: dict) -> None:
+    """SQLite: the search has read in a deferred transaction, which SQLite would refuse to
+    upgrade to a writer once another search had committed its point (clinic_app/write_lock.py).
+    So the point is written on a connection of its own, in a transaction whose first statement
+    is the INSERT: it waits its turn for the write lock (the busy timeout) and commits at once."""
+    with db.engine.begin() as connection:
+        connection.execute(_INSERT_POINT, values)
 
 
 _INSERT_POINT = insert(DemandPoint.__table__)
