@@ -1,7 +1,8 @@
-"""The in-process reproduction of the SIGSEGV in SQLAlchemy 2.1.9's compiled ``_result_cy``
-module (bench/soak/REPRODUCTION.md): each request through the Flask test client, each in a
-thread of its own, against a seeded database. Exit status 0 when the process survived;
-a crash kills it (status -11 / 139, "Fatal Python error: Segmentation fault").
+"""The short in-process reproduction of the SIGSEGV under CPython 3.11 (bench/soak/REPRODUCTION.md;
+with SQLAlchemy 2.1.9's compiled modules it crashes every run on 3.11, never on 3.12): each
+request through the Flask test client, each in a thread of its own, against a seeded database.
+Exit status 0 when the process survived; a crash kills it (status 139, "Fatal Python error:
+Segmentation fault").
 
     DATABASE_URL=sqlite:////tmp/x.db .venv/bin/flask --app wsgi db upgrade
     DATABASE_URL=sqlite:////tmp/x.db .venv/bin/flask --app wsgi seed-demo
