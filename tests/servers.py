@@ -89,18 +89,19 @@ def seeded_database(folder: Path) -> Iterator[str]:
     upgrade``, ``flask seed-demo``): a SQLite file in ``folder``, or, when the suite runs on
     PostgreSQL, a database of its own on that server, dropped afterwards. Its URL."""
     if not TEST_DATABASE_URL:
-        yield _seed(f"sqlite:///{folder / 'seeded.db'}")
+        yield seed_demo(f"sqlite:///{folder / 'seeded.db'}")
         return
     server, name = TEST_DATABASE_URL.rsplit("/", 1)
     admin, name = f"{server}/postgres", f"{name}_seeded"
     pgdb.main("create", admin, name)
     try:
-        yield _seed(f"{server}/{name}")
+        yield seed_demo(f"{server}/{name}")
     finally:
         pgdb.main("drop", admin, name)
 
 
-def _seed(url: str) -> str:
+def seed_demo(url: str) -> str:
+    """The database at ``url`` migrated and loaded with the demo data through the CLI; its URL."""
     env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "MAIL_ENABLED": "false"}
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT, env=env,  # noqa: S603
