@@ -15,7 +15,8 @@ of date. Under light load that turned ordinary requests into 503s. So, on SQLite
 - the few GETs that also write (an audited chart or note read, a confirmation link, the
   two-factor enrolment page) begin as readers, so they do not queue behind writers; when their
   upgrade is refused, their transaction is rolled back whole and the view runs once more, from
-  the start, with the write lock taken first. The user sees only the second answer.
+  the start, with the write lock taken first (each writes in one transaction, so nothing of the
+  first run stays). The user sees only the second answer.
 
 PostgreSQL needs none of this: there a writer never fails for having read first, and two
 changes of one row are settled by constraints and row versions (a 409, clinic_app.errors).
@@ -34,7 +35,6 @@ from sqlalchemy.exc import OperationalError
 from clinic_app.extensions import SQLITE_BUSY_TIMEOUT_SECONDS, db, request_takes_write_lock
 
 log = logging.getLogger(__name__)
-
 
 
 def register_write_lock(app: Flask) -> None:

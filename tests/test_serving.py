@@ -35,6 +35,8 @@ LOAD_CLIENTS = 8
 LOAD_REQUESTS_EACH = 400
 WORKERS = 2
 SERVER_ENV = {"RATELIMIT_ENABLED": "false", "MAIL_ENABLED": "false", "PYTHONFAULTHANDLER": "1"}
+# Seeding (in the first test's set-up) and the walks take minutes on a busy CI machine.
+pytestmark = pytest.mark.timeout(900)
 
 
 class Site(NamedTuple):
@@ -103,7 +105,6 @@ def test_the_walk_opens_every_get_route_but_signed_in_areas_and_secret_links(wal
     assert missing == []
 
 
-@pytest.mark.timeout(600)
 def test_development_server_with_threads_keeps_serving_twenty_rounds_of_every_public_page(
         database, walk, tmp_path):
     log = tmp_path / "server.log"
@@ -117,14 +118,12 @@ def test_development_server_with_threads_keeps_serving_twenty_rounds_of_every_pu
     assert crashes(log) == []
 
 
-@pytest.mark.timeout(600)
 def test_gunicorn_as_deployed_keeps_serving_twenty_rounds_of_every_public_page(production, walk):
     walk_rounds(production, walk)
     assert crashes(production.log) == []
     assert booted_workers(production.log) == WORKERS
 
 
-@pytest.mark.timeout(900)
 def test_eight_clients_at_once_get_only_successes_and_every_search_is_recorded(production, database):
     """Issue 13 (2): 400 requests from each of 8 clients over every public GET, the nearest search
     by 12 ZIP codes, 6 places and 3 coordinates included, each client starting at its own place in
