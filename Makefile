@@ -1,8 +1,9 @@
 # Two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
 # Python 3.12, not 3.11: under CPython 3.11 (3.11.2 and 3.11.7 seen) the threaded servers die
 # with SIGSEGV (bench/soak/REPRODUCTION.md). python3.12 on the PATH, else pyenv's newest 3.12.
-PYTHON ?= $(shell for p in python3.12 $$(ls -d $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | sort -V | tail -n 1); \
-	do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { command -v "$$p"; break; }; done)
+PYTHON ?= $(shell for p in python3.12 $$(ls -d "$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)"/versions/3.12*/bin/python3.12 \
+	2>/dev/null | sort -V | tail -n 1); do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null \
+	&& { command -v "$$p"; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 # A .venv made by another Python (3.11, before) is made again.
