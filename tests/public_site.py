@@ -13,6 +13,8 @@ import urllib.parse
 import urllib.request
 from datetime import date, timedelta
 
+from sqlalchemy import func, select
+
 # Served (dense), served far out, and unserved places, in several time zones.
 ZIPS = ("10001", "85004", "02116", "60601", "94103", "98101", "33131", "96813", "99501", "80202", "30303", "59001")
 PLACES = ("Phoenix, AZ", "Boston, MA", "Chicago, IL", "Seattle, WA", "Honolulu, HI", "Billings, MT")
@@ -64,6 +66,20 @@ def nearest_searches(count: int) -> list[str]:
 def records_demand(path: str) -> bool:
     """Whether a 200 answer to ``path`` recorded a demand point (a search with a query)."""
     return "/nearest?" in path
+
+
+def demand_points(database_url: str) -> int:
+    """How many demand points the site's database holds, counted in SQL."""
+    from clinic_app import create_app
+    from clinic_app.demand.models import DemandPoint
+    from clinic_app.extensions import db
+
+    with create_app("testing", {"DATABASE_URL": database_url}).app_context():
+        try:
+            return db.session.scalar(select(func.count()).select_from(DemandPoint))
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def first_free_start(base_url: str, clinic_id: int) -> str:

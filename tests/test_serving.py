@@ -22,12 +22,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy import func, select
 
 from clinic_app import create_app
-from clinic_app.demand.models import DemandPoint
-from clinic_app.extensions import db
-from tests.public_site import SECRET_LINK_MARK, SIGNED_IN_AREAS, get_status, public_paths, records_demand
+from tests.public_site import (
+    SECRET_LINK_MARK,
+    SIGNED_IN_AREAS,
+    demand_points,
+    get_status,
+    public_paths,
+    records_demand,
+)
 from tests.servers import crashes, seeded_database, start_flask_run, start_gunicorn, stop, wait_until_up
 
 ROUNDS = 20
@@ -147,12 +151,3 @@ def test_eight_clients_at_once_get_only_successes_and_every_search_is_recorded(p
     assert crashes(production.log) == []
     assert booted_workers(production.log) == WORKERS
 
-
-def demand_points(url: str) -> int:
-    """How many demand points the database at ``url`` holds, counted in SQL."""
-    with create_app("testing", {"DATABASE_URL": url}).app_context():
-        try:
-            return db.session.scalar(select(func.count()).select_from(DemandPoint))
-        finally:
-            db.session.remove()
-            db.engine.dispose()

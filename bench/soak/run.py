@@ -33,7 +33,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from bench.availability.common import machine, temporary_database, write_results  # noqa: E402
 from bench.availability.throughput import parse_wrk  # noqa: E402
-from tests.public_site import public_paths  # noqa: E402
+from tests.public_site import demand_points, public_paths  # noqa: E402
 from tests.servers import crashes, seed_demo, start_gunicorn, stop, wait_until_up  # noqa: E402
 
 PATHS_LUA = REPO_ROOT / "bench" / "endpoints" / "paths.lua"
@@ -78,21 +78,6 @@ def wrk(base: str, paths: Path, args) -> dict:
     if done.returncode != 0 or "Requests/sec" not in done.stdout:
         raise RuntimeError(f"wrk failed: {done.stdout}\n{done.stderr}")
     return parse_wrk(done.stdout)
-
-
-def demand_points(url: str) -> int:
-    from sqlalchemy import func, select
-
-    from clinic_app import create_app
-    from clinic_app.demand.models import DemandPoint
-    from clinic_app.extensions import db
-
-    with create_app("testing", {"DATABASE_URL": url}).app_context():
-        try:
-            return db.session.scalar(select(func.count()).select_from(DemandPoint))
-        finally:
-            db.session.remove()
-            db.engine.dispose()
 
 
 def markdown(results: dict[str, dict], args) -> str:
