@@ -10,8 +10,9 @@ of date. Under light load that turned ordinary requests into 503s. So, on SQLite
 - a request that changes something (any method but GET, HEAD, OPTIONS) begins each of its
   transactions with BEGIN IMMEDIATE (clinic_app.extensions.request_takes_write_lock): it waits
   its turn for the lock, up to the busy timeout, before it reads, and its upgrade cannot fail;
-- the nearest-clinic search writes its anonymous demand point in a short transaction of its own
-  (clinic_app.demand.service.record_search), so a search never upgrades;
+- the nearest-clinic search, whose read transaction SQLite would often refuse to upgrade (every
+  other search commits a point), writes its anonymous demand point in a short transaction of its
+  own when that happens (clinic_app.demand.service.record_search);
 - the few GETs that also write (an audited chart or note read, a confirmation link, the
   two-factor enrolment page) begin as readers, so they do not queue behind writers; when their
   upgrade is refused, their transaction is rolled back whole and the view runs once more, from

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime
 
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from clinic_app.accounts.rules import normalise_email
 from clinic_app.clinics.geocoding import InvalidLocation, locate_zip
 from clinic_app.clock import utcnow
 from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
 from clinic_app.demand.rules import coarse_point, is_served
-from clinic_app.extensions import db, request_takes_write_lock
+from clinic_app.extensions import db
 from clinic_app.notifications.links import public_url
 from clinic_app.notifications.service import queue_email
+from clinic_app.write_lock import lost_upgrade
 
 
 def record_search(
@@ -26,8 +29,8 @@ def record_search(
     now: datetime,
 ) -> None:
     """Every search leaves one coarse, anonymous demand point: one INSERT, without building an
-    ORM object nobody reads back, committed whatever becomes of the caller's transaction on
-    SQLite, and in the caller's transaction (or its own, in autocommit) on PostgreSQL."""
+    ORM object nobody reads back, in the caller's transaction (or its own, in autocommit); on
+    SQLite in a short transaction of its own when the caller's cannot write (see below)."""
     point = coarse_point(latitude, longitude, zip_code)
     values = {
         "searched_on": now.date(),
@@ -39,17 +42,23 @@ def record_search(
     }
     if db.engine.dialect.name == "postgresql":
         db.session.connection().execute(_INSERT_POINT_WITH_ASYNC_COMMIT, values)
-    elif request_takes_write_lock():
-        db.session.connection().execute(_INSERT_POINT, values)  # this transaction holds the lock already
-    else:
+        return
+    started = time.monotonic()
+    try:
+        db.session.connection().execute(_INSERT_POINT, values)
+    except OperationalError as error:
+        if not lost_upgrade(error, time.monotonic() - started):
+            raise
         _insert_in_a_transaction_of_its_own(values)
 
 
 def _insert_in_a_transaction_of_its_own(values: dict) -> None:
-    """SQLite: the search has read in a deferred transaction, which SQLite would refuse to
-    upgrade to a writer once another search had committed its point (clinic_app/write_lock.py).
-    So the point is written on a connection of its own, in a transaction whose first statement
-    is the INSERT: it waits its turn for the write lock (the busy timeout) and commits at once."""
+    """SQLite refused to make the search's transaction, which has read, a writer: another
+    connection holds the write lock or committed since (clinic_app/write_lock.py). Its failed
+    INSERT left it a reader, as it was; the point is written on a connection of its own, in a
+    transaction whose first statement is the INSERT, which waits its turn for the write lock (the
+    busy timeout) and commits at once. (Had the search's transaction written already, it would
+    hold the lock and its own INSERT would not have failed.)"""
     with db.engine.begin() as connection:
         connection.execute(_INSERT_POINT, values)
 
