@@ -1,7 +1,15 @@
 # Two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.12, not 3.11: under CPython 3.11 (3.11.2 and 3.11.7 seen) the threaded servers die
+# with SIGSEGV (bench/soak/REPRODUCTION.md). python3.12 on the PATH, else pyenv's newest 3.12.
+PYTHON ?= $(shell for p in python3.12 $$(ls -d "$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)"/versions/3.12*/bin/python3.12 \
+	2>/dev/null | sort -V | tail -n 1); do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null \
+	&& { command -v "$$p"; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
+# A .venv made by another Python (3.11, before) is made again.
+ifneq ($(shell $(BIN)/python -c 'import sys; print(sys.version_info[:2] == (3, 12))' 2>/dev/null || echo none),True)
+$(shell rm -rf $(VENV))
+endif
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
@@ -12,6 +20,7 @@ PG_TEST_DB ?= clinic_test_$(shell date +%s)_$$$$
 .PHONY: run test test-postgres lint install install-dev db seed clean security
 
 $(BIN)/activate:
+	@test -n "$(PYTHON)" || { echo "Python 3.12 is needed: python3.12 on the PATH, or pyenv install 3.12" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 

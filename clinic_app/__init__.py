@@ -24,6 +24,7 @@ def create_app(env: str | None = None, overrides: dict | None = None) -> Flask:
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
+    register_write_lock(app)
     register_error_handlers(app)
     register_commands(app)
     register_derived_tables(app)
@@ -114,6 +115,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(two_factor)  # also checks every staff request (idle timeout, enrolment)
     json_api.register_blueprint(api)
     json_api.register_blueprint(booking_api)
+
+
+def register_write_lock(app: Flask) -> None:
+    """SQLite: a view whose upgrade from reader to writer was refused runs again, with the
+    write lock taken first (clinic_app/write_lock.py)."""
+    from clinic_app.write_lock import register_write_lock as register
+
+    register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

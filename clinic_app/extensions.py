@@ -2,6 +2,7 @@
 
 from typing import TYPE_CHECKING, ClassVar
 
+from flask import g, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -9,8 +10,8 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, Table, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import Double, MetaData, Table, event
+from sqlalchemy.orm import DeclarativeBase, registry
 
 from clinic_app.clock import UTCDateTime
 
@@ -25,7 +26,12 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # A bare ``float`` is double precision, as the migrations create it (SQLAlchemy 2.0 maps it
+    # to FLOAT unless told; 2.1 defaults to DOUBLE). Given through the registry because
+    # Flask-SQLAlchemy subclasses this base, and a subclass may not declare its own map.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION), type_annotation_map={float: Double}
+    )
     if TYPE_CHECKING:
         __table__: ClassVar[Table]  # each of our models maps one Table (DeclarativeBase says FromClause)
 
@@ -72,24 +78,39 @@ class JsonApi(Api):
 api = JsonApi()
 
 
+# How long a SQLite connection waits for another's write lock before giving up (busy_timeout).
+SQLITE_BUSY_TIMEOUT_SECONDS = 15
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def configure_sqlite(engine) -> None:
     """SQLite as a real transactional database: foreign keys on, write-ahead logging, waits
     instead of failing while another process writes, and BEGIN emitted by SQLAlchemy (the
-    documented pysqlite recipe) so that begin_serialised_transaction can ask for IMMEDIATE."""
+    documented pysqlite recipe) so that a transaction can ask for IMMEDIATE: those of
+    begin_serialised_transaction, and every transaction of a request that writes
+    (clinic_app/write_lock.py says why)."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, record):
         dbapi_connection.isolation_level = None  # SQLAlchemy, not pysqlite, emits BEGIN
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 15000")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         # Write-ahead logging: readers and the writer do not block each other.
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN " + connection.get_execution_options().get("sqlite_begin", ""))
+        chosen = connection.get_execution_options().get("sqlite_begin")
+        connection.exec_driver_sql("BEGIN " + (chosen or ("IMMEDIATE" if request_takes_write_lock() else "")))
+
+
+def request_takes_write_lock() -> bool:
+    """Whether this request's SQLite transactions take the write lock before their first read:
+    a request that changes something (any method but GET, HEAD and OPTIONS), and a GET run again
+    because its upgrade to a writer was refused (clinic_app.write_lock)."""
+    return has_request_context() and (request.method not in READ_ONLY_METHODS or g.get("write_lock_first", False))
 
 
 def begin_serialised_transaction() -> None:

@@ -1,4 +1,6 @@
 """Many patients press "Book" for the same time at once: exactly one gets it, nobody gets a 5xx.
+And one visit cancelled from several places at once is cancelled once; the others are told it
+no longer can be (409), on SQLite as on PostgreSQL.
 
 The app runs under gunicorn with two worker processes (each with threads), against this test's
 own database (a SQLite file, or PostgreSQL under TEST_DATABASE_URL), and the requests come from
@@ -35,14 +37,19 @@ def gunicorn_server(app):
 
 
 def _post_booking(url: str, body: dict) -> int:
+    return _post(url, "/api/v1/bookings", body)[0]
+
+
+def _post(url: str, path: str, body: dict) -> tuple[int, dict]:
     request = urllib.request.Request(  # noqa: S310 - local test server
-        f"{url}/api/v1/bookings", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        f"{url}{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status
+            return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code
+        with error:
+            return error.code, json.loads(error.read() or b"{}")
 
 
 def _fire_together(url: str, bodies: list[dict], at: float) -> list[int]:
@@ -82,3 +89,20 @@ def test_simultaneous_requests_for_one_slot_make_exactly_one_booking(app, gunico
         select(func.count()).select_from(Booking).where(Booking.status == BookingStatus.BOOKED)
     )
     assert active == 1
+
+
+@pytest.mark.timeout(300)
+def test_four_simultaneous_cancels_of_one_visit_cancel_it_once_and_refuse_the_rest(app, gunicorn_server):
+    clinic_id, start = make_bookable_clinic()
+    status, booked = _post(gunicorn_server, "/api/v1/bookings", _request_for(1, clinic_id, start))
+    assert status == 201
+    cancel = f"/api/v1/bookings/{booked['booking']['manage_token']}/cancel"
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: _post(gunicorn_server, cancel, {"reason": "Feeling better"}), range(4)))
+
+    assert sorted(status for status, _ in answers) == [200, 409, 409, 409]
+    # Refused by the rule (SQLite serialises the four: "no longer booked") or by the row version
+    # (PostgreSQL: two changed it at the same instant).
+    assert {body["error"]["code"] for status, body in answers if status == 409} <= {"change_not_allowed", "conflict"}
+    db.session.commit()  # see what the server committed
+    assert db.session.get(Booking, booked["booking"]["id"]).status == BookingStatus.CANCELLED

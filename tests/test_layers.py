@@ -14,7 +14,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "clinic_app"
 
 LAYERS = [
-    ("core", ["clock", "extensions", "errors", "ids", "text", "form_base", "headers"]),
+    ("core", ["clock", "extensions", "write_lock", "errors", "ids", "text", "form_base", "headers"]),
     ("geo", ["geo"]),
     ("notifications", ["notifications"]),
     ("people and places", ["accounts", "clinics", "patients"]),

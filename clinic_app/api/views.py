@@ -65,7 +65,7 @@ def nearest(limit: int, zip: str | None = None, q: str | None = None, lat=None, 
     # Clinics come from the in-process cache (clinic_app.api.payloads), so serialising costs
     # no queries, and the body is built before the commit. flask-smorest returns a Response as is.
     body = nearest_answer(found)
-    db.session.commit()  # the anonymous demand point
+    db.session.commit()  # PostgreSQL: the anonymous demand point (SQLite committed it on its own)
     return jsonify(body)
 
 

@@ -65,7 +65,7 @@ def nearest():
         map_data=_map_data(found),
         next_free=next_free_times([n.clinic for n in found.results], now),
     )
-    db.session.commit()  # the anonymous demand point
+    db.session.commit()  # PostgreSQL: the anonymous demand point (SQLite committed it on its own)
     return page
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime
 
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from clinic_app.accounts.rules import normalise_email
 from clinic_app.clinics.rules import is_served
@@ -16,27 +18,45 @@ from clinic_app.extensions import db
 from clinic_app.geo.geocoding import InvalidLocation, Place, locate_zip
 from clinic_app.notifications.links import public_url
 from clinic_app.notifications.service import queue_email
+from clinic_app.write_lock import lost_upgrade
 
 
 def record_search(origin: Place, nearest_open_miles: float | None, service_radius_miles: float,
                   now: datetime) -> None:
-    """Every search leaves one coarse, anonymous demand point: one INSERT in the caller's
-    transaction (or its own, when the caller runs in autocommit), without building an ORM
-    object nobody reads back. Receives clinics' nearest_searched."""
+    """Every search leaves one coarse, anonymous demand point: one INSERT, without building an
+    ORM object nobody reads back, in the caller's transaction (or its own, in autocommit); on
+    SQLite in a short transaction of its own when the caller's cannot write (see below).
+    Receives clinics' nearest_searched."""
     point = coarse_point(origin.latitude, origin.longitude, origin.zip_code)
-    connection = db.session.connection()
-    postgresql = connection.dialect.name == "postgresql"
-    connection.execute(
-        _INSERT_POINT_WITH_ASYNC_COMMIT if postgresql else _INSERT_POINT,
-        {
-            "searched_on": now.date(),
-            "area": point.area,
-            "latitude": point.latitude,
-            "longitude": point.longitude,
-            "nearest_open_miles": None if nearest_open_miles is None else round(nearest_open_miles, 1),
-            "served": is_served(nearest_open_miles, service_radius_miles),
-        },
-    )
+    values = {
+        "searched_on": now.date(),
+        "area": point.area,
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "nearest_open_miles": None if nearest_open_miles is None else round(nearest_open_miles, 1),
+        "served": is_served(nearest_open_miles, service_radius_miles),
+    }
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection().execute(_INSERT_POINT_WITH_ASYNC_COMMIT, values)
+        return
+    started = time.monotonic()
+    try:
+        db.session.connection().execute(_INSERT_POINT, values)
+    except OperationalError as error:
+        if not lost_upgrade(error, time.monotonic() - started):
+            raise
+        _insert_in_a_transaction_of_its_own(values)
+
+
+def _insert_in_a_transaction_of_its_own(values: dict) -> None:
+    """SQLite refused to make the search's transaction, which has read, a writer: another
+    connection holds the write lock or committed since (clinic_app/write_lock.py). Its failed
+    INSERT left it a reader, as it was; the point is written on a connection of its own, in a
+    transaction whose first statement is the INSERT, which waits its turn for the write lock (the
+    busy timeout) and commits at once. (Had the search's transaction written already, it would
+    hold the lock and its own INSERT would not have failed.)"""
+    with db.engine.begin() as connection:
+        connection.execute(_INSERT_POINT, values)
 
 
 _INSERT_POINT = insert(DemandPoint.__table__)
