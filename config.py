@@ -85,6 +85,10 @@ class Config:
     # A clinic farther than this does not serve a patient: the search offers "tell me when a
     # clinic opens near me" and records the search as unserved demand.
     SERVICE_RADIUS_MILES = 50
+    # Where to open next: a candidate place needs this many people of its own (the city proper,
+    # as GeoNames counts it, not its metro). Smaller places (down to 15,000, the extract's
+    # floor) still count among the people a new clinic would reach.
+    WHERE_NEXT_MIN_CITY_POPULATION = 100_000
     # Street addresses are looked up online only when a geopy service is named here
     # (e.g. "nominatim"); ZIP codes and "City, ST" always work offline.
     GEOCODER = ""

@@ -1,9 +1,9 @@
 """Where to open next: candidate cities chosen greedily. Pure functions (no database).
 
-A place is *covered* when a clinic (open or coming soon) or an earlier pick lies within the
-radius, in great-circle (haversine) miles: within 0.6% of the geodesic the patients' search
-uses (a quarter of a mile at 50 miles), and cheap enough to measure hundreds of thousands of
-pairs. Opening in a candidate city would newly cover:
+A place is *covered* when an open clinic, a clinic in the pipeline that counts (see below)
+or an earlier pick lies within the radius, in great-circle (haversine) miles: within 0.6% of
+the geodesic the patients' search uses (a quarter of a mile at 50 miles), and cheap enough to
+measure hundreds of thousands of pairs. Opening in a candidate city would newly cover:
 
 - the population of every candidate city whose centre is within the radius and not yet
   covered (the city's own people included; a city counts whole, at its centre point), and
@@ -15,6 +15,11 @@ The best-scoring city is picked, everything it covers is marked covered, and the
 scored again on what is left: a second city whose people the first pick already reaches
 scores only what remains. Ties go to the larger city, then by name. Picking stops at the
 count asked for, or when no city would cover anything new.
+
+Only cities with ``min_population`` people of their own are proposed (the city proper: a
+suburb is not ranked on its metro's people), but every city counts among the people a pick
+reaches. Clinics in the rollout pipeline (from a chosen stage) may count as coverage, like
+the open ones: a place a signed lease will serve is not proposed again.
 
 Opening-alert sign-ups are counted for each pick but not scored: the sign-up form is offered
 after a search that found no clinic, so most sign-ups are people whose search is counted.
@@ -57,6 +62,24 @@ class DemandAt(NamedTuple):
     signups: int = 0
 
 
+class PlannedClinic(NamedTuple):
+    """A clinic in the pipeline: where, its name, how far along (words), and whether it counts
+    as coverage (the page's toggle and chosen stage decide; rollout/service.py says which)."""
+
+    latitude: float
+    longitude: float
+    name: str = ""
+    stage_label: str = ""
+    covers: bool = True
+
+
+@dataclass(frozen=True)
+class NearestClinic:
+    name: str
+    miles: float
+    stage_label: str = ""
+
+
 @dataclass(frozen=True)
 class Pick:
     rank: int
@@ -65,8 +88,14 @@ class Pick:
     searches_covered: int
     signups_covered: int
     score: int
-    # The nearest open or coming-soon clinic (earlier picks not counted); None with no clinic.
+    # The nearest existing clinic (earlier picks not counted); None with no clinic.
     nearest_clinic_miles: float | None
+    nearest_existing: NearestClinic | None = None
+    nearest_planned: NearestClinic | None = None
+    # Context: everyone within the radius, covered or not, and the largest place among them
+    # when it is not the city itself (the metro a suburb belongs to).
+    people_within_radius: int = 0
+    metro_anchor: CandidateCity | None = None
 
 
 @dataclass(frozen=True)
@@ -82,29 +111,64 @@ class WhereNext:
 def rank_where_next(
     cities: Sequence[CandidateCity],
     demand: Sequence[DemandAt | tuple[float, float, int, int]],
-    clinics: Sequence[tuple[float, float]],
+    clinics: Sequence[tuple[float, float] | PlannedClinic],
     radius_miles: float,
     count: int,
+    planned: Sequence[PlannedClinic] = (),
+    min_population: int = 0,
 ) -> WhereNext:
     """Up to ``count`` cities, best first, chosen greedily by the rule in this module's docstring.
-    ``demand`` may be plain (latitude, longitude, searches, signups) tuples: read by position."""
+    ``demand`` may be plain (latitude, longitude, searches, signups) tuples: read by position.
+
+    ``clinics`` are the existing ones (points, or PlannedClinic rows for their names): they
+    always cover. Of the ``planned`` (the pipeline), those marked ``covers`` cover too, so no
+    place they will reach is proposed again. Only cities of ``min_population`` people or more
+    are proposed; every city counts among the people a pick reaches."""
     if radius_miles <= 0:
         raise ValueError("The radius must be a positive number of miles.")
     cell_miles = radius_miles / 2
+    covering = [(c[0], c[1]) for c in clinics] + [(p.latitude, p.longitude) for p in planned if p.covers]
     city_grid = PointGrid([(c.latitude, c.longitude) for c in cities], cell_miles)
     demand_grid = PointGrid([(lat, lng) for lat, lng, _, _ in demand], cell_miles)
-    clinic_grid = PointGrid(clinics, cell_miles)
     coverage = _Coverage(
         cities, demand, city_grid, demand_grid, radius_miles,
-        city_grid.covered_by(clinics, radius_miles),
-        demand_grid.covered_by(clinics, radius_miles),
+        city_grid.covered_by(covering, radius_miles),
+        demand_grid.covered_by(covering, radius_miles),
     )
     before = coverage.uncovered()
+    nearest = _NearestClinics(clinics, planned, cell_miles)
+    candidates = [i for i, c in enumerate(cities) if c.population >= min_population]
     picks: list[Pick] = []
-    for index, gain in _greedy(coverage, count):
+    for index, gain in _greedy(coverage, count, candidates):
         city = cities[index]
-        picks.append(Pick(len(picks) + 1, city, *gain, clinic_grid.nearest_miles(city.latitude, city.longitude)))
+        existing = nearest.existing(city)
+        picks.append(Pick(len(picks) + 1, city, *gain, existing.miles if existing else None, existing,
+                          nearest.planned(city), *coverage.metro(index)))
     return WhereNext(picks, *before)
+
+
+class _NearestClinics:
+    """The nearest existing and the nearest planned clinic to a place, by name."""
+
+    def __init__(self, clinics, planned, cell_miles: float):
+        self.clinic_rows = [c if isinstance(c, PlannedClinic) else PlannedClinic(c[0], c[1]) for c in clinics]
+        self.planned_rows = list(planned)
+        self.clinic_grid = PointGrid([(c.latitude, c.longitude) for c in self.clinic_rows], cell_miles)
+        self.planned_grid = PointGrid([(p.latitude, p.longitude) for p in self.planned_rows], cell_miles)
+
+    def existing(self, city: CandidateCity) -> NearestClinic | None:
+        return self._nearest(self.clinic_grid, self.clinic_rows, city)
+
+    def planned(self, city: CandidateCity) -> NearestClinic | None:
+        return self._nearest(self.planned_grid, self.planned_rows, city)
+
+    @staticmethod
+    def _nearest(grid: PointGrid, rows: list[PlannedClinic], city: CandidateCity) -> NearestClinic | None:
+        found = grid.nearest(city.latitude, city.longitude)
+        if found is None:
+            return None
+        index, miles = found
+        return NearestClinic(rows[index].name, miles, rows[index].stage_label)
 
 
 class _Coverage:
@@ -142,6 +206,14 @@ class _Coverage:
         signups = sum(map(self.signups.__getitem__, demand_reached))
         return population, searches, signups, population + SEARCH_WEIGHT * searches
 
+    def metro(self, index: int) -> tuple[int, CandidateCity | None]:
+        """Everyone within the radius of city ``index``, covered or not, and the largest city
+        among them when it is bigger than the city itself."""
+        cities_reached, _ = self.reach(index)
+        largest = max(cities_reached, key=lambda i: self.cities[i].population, default=index)
+        anchor = self.cities[largest] if self.cities[largest].population > self.cities[index].population else None
+        return sum(self.cities[i].population for i in cities_reached), anchor
+
     def cover(self, index: int) -> None:
         cities_reached, demand_reached = self.reach(index)
         for i in cities_reached:
@@ -149,22 +221,23 @@ class _Coverage:
         for i in demand_reached:
             self.searches[i] = self.signups[i] = 0
 
-    def score_bounds(self) -> list[int]:
-        """For each city, at least its score, cheaply: the uncovered population and searches in
-        every grid cell its radius's box touches (both grids share one cell size)."""
+    def score_bounds(self, candidates: Sequence[int]) -> list[int]:
+        """For each candidate city, at least its score, cheaply: the uncovered population and
+        searches in every grid cell its radius's box touches (both grids share one cell size)."""
         by_cell: dict[tuple[int, int], int] = defaultdict(int)
         for grid, weights, weight in ((self.city_grid, self.population, 1),
                                       (self.demand_grid, self.searches, SEARCH_WEIGHT)):
             for key, indices in grid.cells.items():
                 by_cell[key] += weight * sum(map(weights.__getitem__, indices))
         bounds = []
-        for city in self.cities:
+        for city in map(self.cities.__getitem__, candidates):
             keys = self.city_grid.cells_near(city.latitude, city.longitude, self.radius_miles, by_cell)
             bounds.append(sum(map(by_cell.__getitem__, keys)))
         return bounds
 
 
-def _greedy(coverage: _Coverage, count: int) -> Iterator[tuple[int, tuple[int, int, int, int]]]:
+def _greedy(coverage: _Coverage, count: int,
+            candidates: Sequence[int]) -> Iterator[tuple[int, tuple[int, int, int, int]]]:
     """(city index, gain) of each pick in turn. Lazy greedy: a city's score can only fall as
     coverage grows, so any score once true, or a bound above it, stays an upper bound. A city
     whose true score still comes first in the queue of bounds is the best; the others need not
@@ -175,7 +248,7 @@ def _greedy(coverage: _Coverage, count: int) -> Iterator[tuple[int, tuple[int, i
         city = cities[index]
         return (-score, -city.population, city.name, city.state, index)
 
-    heap = [key(i, bound) for i, bound in enumerate(coverage.score_bounds())]
+    heap = [key(i, bound) for i, bound in zip(candidates, coverage.score_bounds(candidates), strict=True)]
     heapq.heapify(heap)
     picked = 0
     while heap and picked < count:

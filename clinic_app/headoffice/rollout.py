@@ -4,6 +4,7 @@ milestones, and each future clinic's page, where it finally opens. Head office a
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from clinic_app import clock
@@ -22,6 +23,7 @@ from clinic_app.rollout.forms import (
 from clinic_app.rollout.models import ClinicRollout, RolloutMilestone
 from clinic_app.rollout.opening import NotReadyToOpen, opening_readiness
 from clinic_app.rollout.rules import missing_for_opening, next_stage
+from clinic_app.rollout.stages import HeldBack, Override, ReasonNeeded, held_back_by
 
 
 @bp.route("/rollout", methods=["GET", "POST"])
@@ -113,12 +115,17 @@ def rollout_advance(clinic_id: int):
     form = AdvanceForm()
     if not form.validate_on_submit():
         return redirect(url_for("headoffice.rollout_clinic", clinic_id=clinic_id))
+    override = Override(form.confirmed_ids, form.reason.data or "") if form.confirmed.data else None
     try:
         opened = service.advance_rollout(rollout.id, form.stage.data or "", clock.utcnow(),
-                                         current_app.config["SERVICE_RADIUS_MILES"])
+                                         current_app.config["SERVICE_RADIUS_MILES"],
+                                         actor=current_user._get_current_object(), override=override)
     except NotReadyToOpen as error:
         db.session.rollback()
         return _clinic_page(_rollout_or_404(clinic_id), missing=error.missing), 422
+    except (HeldBack, ReasonNeeded) as error:
+        db.session.rollback()
+        return _confirm_page(_rollout_or_404(clinic_id), error, form)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -132,6 +139,22 @@ def rollout_advance(clinic_id: int):
     return redirect(url_for("headoffice.rollout_clinic", clinic_id=clinic_id))
 
 
+def _confirm_page(rollout: ClinicRollout, error: HeldBack | ReasonNeeded, asked: AdvanceForm):
+    """Ask head office to confirm moving on past the open milestones listed, with a reason.
+    Shown again (422) without a reason; shown afresh, saying why, when the list changed since
+    the page that was confirmed."""
+    ids = ",".join(str(m.id) for m in error.milestones)
+    form = AdvanceForm(formdata=None, data={"stage": rollout.stage, "confirmed": ids, "reason": asked.reason.data})
+    if isinstance(error, ReasonNeeded):
+        form.populate_errors(error)
+    changed = isinstance(error, HeldBack) and bool(asked.confirmed.data)
+    today = service.clinic_today(rollout.clinic, clock.utcnow())
+    return render_template(
+        "headoffice/rollout_confirm.html", rollout=rollout, following=next_stage(rollout.stage), form=form,
+        milestones=[service.milestone_view(m, today) for m in error.milestones], changed=changed,
+    ), 422 if isinstance(error, ReasonNeeded) else 200
+
+
 def _clinic_page(rollout: ClinicRollout, *, notes_form=None, milestone_form=None, missing=None):
     following = next_stage(rollout.stage)
     return render_template(
@@ -140,6 +163,8 @@ def _clinic_page(rollout: ClinicRollout, *, notes_form=None, milestone_form=None
         rollout=rollout,
         following=following,
         missing=missing if missing is not None else missing_for_opening(opening_readiness(rollout.clinic_id)),
+        held_back={m.id for m in held_back_by(rollout)},
+        changes=list(rollout.changes),
         notes_form=notes_form or NotesForm(formdata=None, data={"notes": rollout.notes}),
         milestone_form=milestone_form or _milestone_form(formdata=None, data={"stage": rollout.stage}),
         action_form=RolloutActionForm(),

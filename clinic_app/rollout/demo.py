@@ -17,6 +17,7 @@ from clinic_app.demand.models import OpeningAlertSignup
 from clinic_app.extensions import db
 from clinic_app.geo.geocoding import locate_zip
 from clinic_app.rollout.models import ClinicRollout, RolloutMilestone, RolloutStage
+from clinic_app.rollout.rules import public_status_at
 from clinic_app.scheduling.models import Practitioner, Service
 from clinic_app.scheduling.service import PractitionerProfile, WeeklyInterval, create_practitioner, set_weekly_hours
 
@@ -54,6 +55,8 @@ PIPELINE: dict[str, tuple[RolloutStage, list[Milestone]]] = {
         ("Open to patients", None, -300, True),
     ]),
 }
+# How long each demo clinic has been at its stage (days), so the board's "days in stage" reads true.
+DAYS_IN_STAGE = {"richmond": 25, "anchorage": 40, "st-louis": 30, "omaha": 21, "cleveland": 18, "indianapolis": 6}
 # People nearby who asked to hear when Indianapolis opens (all synthetic).
 INDIANAPOLIS_SIGNUPS = (("waiting.indy@example.com", "46220"), ("waiting.greenwood@example.com", "46143"))
 READY_PRACTITIONER = ("indianapolis-1@staff.backsolution.example", "Riley Park", "DPT")
@@ -68,7 +71,10 @@ def seed_rollout_pipeline(password: str, now: datetime) -> int:
         clinic = db.session.scalar(select(Clinic).where(Clinic.slug == slug_for(slug)))
         if clinic is None or clinic.id in existing:
             continue
-        rollout = ClinicRollout(clinic=clinic, stage=stage, stage_changed_at=now, created_at=now,
+        if stage != RolloutStage.OPEN:
+            clinic.status = public_status_at(stage)  # the public status follows the stage
+        entered = now - timedelta(days=DAYS_IN_STAGE.get(slug, 0))
+        rollout = ClinicRollout(clinic=clinic, stage=stage, stage_changed_at=entered, created_at=now,
                                 opened_at=now - timedelta(days=300) if stage == RolloutStage.OPEN else None)
         db.session.add(rollout)
         today = local_date(clinic.timezone, now)  # late is judged in the clinic's calendar

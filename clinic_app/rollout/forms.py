@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from clinic_app.form_base import SiteForm
 from clinic_app.rollout.models import RolloutStage
@@ -56,7 +56,16 @@ class RolloutActionForm(SiteForm):
 
 
 class AdvanceForm(SiteForm):
-    """Move on (or open): carries the stage the page showed, so a second press is refused."""
+    """Move on (or open): carries the stage the page showed, so a second press is refused; on
+    the confirmation page also the open milestones it listed (ids, comma-separated) and why
+    head office moves on anyway."""
 
     stage = HiddenField()
+    confirmed = HiddenField(validators=[Optional(), Regexp(r"^\d+(,\d+)*$", message="Reload the page.")])
+    reason = TextAreaField("Why move on with these milestones open?", validators=[Optional(), Length(max=2000)],
+                           description="Kept in the clinic's stage history with your name.")
     submit = SubmitField("Confirm")
+
+    @property
+    def confirmed_ids(self) -> frozenset[int]:
+        return frozenset(int(part) for part in (self.confirmed.data or "").split(",") if part.isdigit())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.accounts.models import User
@@ -63,9 +63,51 @@ class ClinicRollout(Model):
         order_by="(RolloutMilestone.due_on, RolloutMilestone.id)",
     )
 
+    changes: Mapped[list[RolloutStageChange]] = relationship(
+        back_populates="rollout", cascade="all, delete-orphan",
+        order_by="(RolloutStageChange.changed_at.desc(), RolloutStageChange.id.desc())",
+    )
+
     @property
     def stage_label(self) -> str:
         return RolloutStage(self.stage).label
+
+
+class RolloutStageChange(Model):
+    """One move of a rollout to its next stage: who moved it, when, and, when milestones of the
+    stage it left were still open, which ones they chose to leave open and why."""
+
+    __tablename__ = "rollout_stage_changes"
+    __table_args__ = (
+        CheckConstraint(f"from_stage IN ({STAGE_NAMES_SQL})", name="from_stage_known"),
+        CheckConstraint(f"to_stage IN ({STAGE_NAMES_SQL})", name="to_stage_known"),
+        CheckConstraint("overridden_count >= 0", name="overridden_count_not_negative"),
+        # Leaving milestones open is a decision someone must explain.
+        CheckConstraint("overridden_count = 0 OR reason <> ''", name="override_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rollout_id: Mapped[int] = mapped_column(ForeignKey("clinic_rollouts.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str] = mapped_column(String(20))
+    to_stage: Mapped[str] = mapped_column(String(20))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The name as it was, kept if the account is later removed.
+    changed_by_name: Mapped[str] = mapped_column(String(120), default="")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    overridden_count: Mapped[int] = mapped_column(default=0)
+    # The open milestones overridden, as they stood: [{"id", "title", "stage", "due_on"}].
+    overridden_milestones: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    rollout: Mapped[ClinicRollout] = relationship(back_populates="changes")
+
+    @property
+    def from_label(self) -> str:
+        return RolloutStage(self.from_stage).label
+
+    @property
+    def to_label(self) -> str:
+        return RolloutStage(self.to_stage).label
 
 
 class RolloutMilestone(Model):

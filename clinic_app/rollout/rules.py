@@ -10,9 +10,50 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from clinic_app.clinics.models import ClinicStatus
 from clinic_app.rollout.models import RolloutStage
 
 STAGES = tuple(RolloutStage)
+
+# What the public sees of a clinic at each stage of its rollout (README "Rollout pipeline").
+# Before the lease is signed the site may still change, so the clinic stays out of sight
+# (planned); from the signed lease the address is fixed and patients may see it coming soon
+# (and sign up to hear when it opens); soft opening is friends and family, so still coming
+# soon; only the opening itself, with its checklist, makes it open and bookable.
+PUBLIC_STATUS_AT_STAGE = {
+    RolloutStage.PROSPECT: ClinicStatus.PLANNED,
+    RolloutStage.SITE_SELECTED: ClinicStatus.PLANNED,
+    RolloutStage.LEASE_SIGNED: ClinicStatus.COMING_SOON,
+    RolloutStage.FIT_OUT: ClinicStatus.COMING_SOON,
+    RolloutStage.HIRING: ClinicStatus.COMING_SOON,
+    RolloutStage.SOFT_OPENING: ClinicStatus.COMING_SOON,
+    RolloutStage.OPEN: ClinicStatus.OPEN,
+}
+
+
+def public_status_at(stage: str) -> ClinicStatus:
+    return PUBLIC_STATUS_AT_STAGE[RolloutStage(stage)]
+
+
+def stage_index(stage: str) -> int:
+    return STAGES.index(RolloutStage(stage))
+
+
+def is_at_or_past(stage: str, threshold: str) -> bool:
+    """Whether ``stage`` is ``threshold`` or a later stage."""
+    return stage_index(stage) >= stage_index(threshold)
+
+
+def holds_back(milestone_stage: str, done_on: date | None, leaving_stage: str) -> bool:
+    """A milestone holds a rollout back from leaving ``leaving_stage`` while it is not done and
+    belongs to that stage or an earlier one: moving on anyway needs a confirmation and a reason.
+    Milestones of later stages do not: they are the work still ahead."""
+    return done_on is None and stage_index(milestone_stage) <= stage_index(leaving_stage)
+
+
+def days_in_stage(entered_on: date, today: date) -> int:
+    """Whole days in the clinic's calendar since the rollout entered its stage (0 on that day)."""
+    return max((today - entered_on).days, 0)
 
 
 def is_late(due_on: date, done_on: date | None, today: date) -> bool:

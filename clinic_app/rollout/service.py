@@ -12,11 +12,13 @@ from sqlalchemy.orm import contains_eager, selectinload
 from clinic_app.accounts.models import Role, User
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.clinics.rules import local_date
+from clinic_app.demand.where_next import PlannedClinic
 from clinic_app.errors import Conflict, ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.rollout.models import ClinicRollout, RolloutMilestone, RolloutStage
 from clinic_app.rollout.opening import OpeningResult, lock_rollout, open_locked_rollout
-from clinic_app.rollout.rules import STAGES, days_late, is_late, next_stage
+from clinic_app.rollout.rules import STAGES, days_in_stage, days_late, is_at_or_past, is_late, next_stage
+from clinic_app.rollout.stages import Override, check_override, record_stage_change
 
 # Who can own a milestone as a user; anyone else is named in words.
 OWNER_ROLES = (Role.HEAD_OFFICE, Role.ADMIN, Role.CLINIC_MANAGER)
@@ -48,6 +50,7 @@ class MilestoneView:
 class RolloutCard:
     rollout: ClinicRollout
     milestones: list[MilestoneView]
+    days_in_stage: int = 0
 
     @property
     def late(self) -> list[MilestoneView]:
@@ -62,12 +65,16 @@ def clinic_today(clinic: Clinic, now: datetime) -> date:
     return local_date(clinic.timezone, now)
 
 
+def milestone_view(milestone: RolloutMilestone, today: date) -> MilestoneView:
+    return MilestoneView(milestone, is_late(milestone.due_on, milestone.done_on, today),
+                         days_late(milestone.due_on, today))
+
+
 def rollout_card(rollout: ClinicRollout, now: datetime) -> RolloutCard:
     today = clinic_today(rollout.clinic, now)
-    views = [
-        MilestoneView(m, is_late(m.due_on, m.done_on, today), days_late(m.due_on, today)) for m in rollout.milestones
-    ]
-    return RolloutCard(rollout, views)
+    views = [milestone_view(m, today) for m in rollout.milestones]
+    entered_on = clinic_today(rollout.clinic, rollout.stage_changed_at)
+    return RolloutCard(rollout, views, days_in_stage(entered_on, today))
 
 
 def rollout_board(now: datetime) -> list[tuple[RolloutStage, list[RolloutCard]]]:
@@ -91,6 +98,33 @@ def rollout_timeline(now: datetime) -> list[tuple[ClinicRollout, MilestoneView]]
     entries = [(card.rollout, view) for stage, cards in board if stage != RolloutStage.OPEN
                for card in cards for view in card.milestones]
     return sorted(entries, key=lambda e: (e[1].milestone.due_on, e[0].clinic.name, e[1].milestone.id))
+
+
+def pipeline_clinics(counted_from: str | None) -> list[PlannedClinic]:
+    """Every clinic not open yet (planned or coming soon) as where-next sees it: each counts as
+    coverage when ``counted_from`` names a stage its rollout has reached; a coming-soon clinic
+    with no rollout counts from any stage (its opening is already public); with
+    ``counted_from`` None, none counts. All are listed, for the nearest planned clinic."""
+    rows = db.session.execute(
+        select(Clinic.latitude, Clinic.longitude, Clinic.name, Clinic.status, ClinicRollout.stage)
+        .outerjoin(ClinicRollout, ClinicRollout.clinic_id == Clinic.id)
+        .where(Clinic.status.in_(FUTURE_STATUSES))
+        .order_by(Clinic.id)
+    )
+    return [PlannedClinic(lat, lng, name, _pipeline_label(status, stage), _counts(status, stage, counted_from))
+            for lat, lng, name, status, stage in rows]
+
+
+def _pipeline_label(status: str, stage: str | None) -> str:
+    return RolloutStage(stage).label if stage else f"{ClinicStatus(status).label}, no rollout"
+
+
+def _counts(status: str, stage: str | None, counted_from: str | None) -> bool:
+    if counted_from is None:
+        return False
+    if stage is None:
+        return status == ClinicStatus.COMING_SOON
+    return is_at_or_past(stage, counted_from)
 
 
 def get_rollout(clinic_id: int) -> ClinicRollout | None:
@@ -153,10 +187,16 @@ def save_notes(rollout: ClinicRollout, notes: str) -> None:
     db.session.flush()
 
 
-def advance_rollout(rollout_id: int, shown_stage: str, now: datetime, radius_miles: float) -> OpeningResult | None:
+def advance_rollout(rollout_id: int, shown_stage: str, now: datetime, radius_miles: float,
+                    actor: User | None = None, override: Override | None = None) -> OpeningResult | None:
     """Move the rollout from ``shown_stage``, the stage its page showed, to the next one. The last
     step, to open, is the opening itself (the checklist, the clinic made bookable, the nearby
     sign-ups told): its result is returned.
+
+    Open milestones of the stage being left (or earlier) hold it back: the move is refused
+    (stages.HeldBack, naming them) unless ``override`` confirms every one of them with a reason.
+    Every move is recorded with ``actor`` and what was overridden; the clinic's public status
+    follows the new stage.
 
     A second press of the same button (a double click, two tabs, two people) finds the rollout
     no longer at the shown stage and is refused, so it never moves two stages or opens by
@@ -170,11 +210,15 @@ def advance_rollout(rollout_id: int, shown_stage: str, now: datetime, radius_mil
     following = next_stage(rollout.stage)
     if following is None:
         raise Conflict(f"{rollout.clinic.name} is already open.")
+    overridden = check_override(rollout, override)
+    left = rollout.stage
+    opened = None
     if following == RolloutStage.OPEN:
-        return open_locked_rollout(rollout, now, radius_miles)
-    rollout.stage, rollout.stage_changed_at = following, now
-    db.session.flush()
-    return None
+        opened = open_locked_rollout(rollout, now, radius_miles)
+    else:
+        rollout.stage, rollout.stage_changed_at = following, now
+    record_stage_change(rollout, left, actor, now, overridden, override.reason if override else "")
+    return opened
 
 
 def _moved_on_message(rollout: ClinicRollout) -> str:

@@ -10,10 +10,12 @@ import re
 import shutil
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
@@ -37,6 +39,30 @@ CHROMIUM_ARGS = [
 DEMO_PASSWORD = "BackSolution-demo-2026"
 PHONE = {"width": 375, "height": 812}
 _SITES: dict = {}  # the app behind each running demo site, by its address
+
+
+# Where a failing journey's last screen is saved (ignored by git); its path is printed in the
+# test's report, so the failure says what the browser showed.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure in a browser test's body, save a full-page screenshot of its page and
+    attach the file's path to the report (shown under the failure)."""
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or page is None or page.is_closed():
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / (re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid) + ".png")
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError as error:  # a crashed browser must not hide the test's own failure
+        report.sections.append(("screenshot", f"no screenshot: {error}"))
+        return
+    report.sections.append(("screenshot", f"{path} (the page at {page.url})"))
 
 
 def pytest_collection_modifyitems(config, items):

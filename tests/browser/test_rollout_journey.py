@@ -1,6 +1,7 @@
 """Head office opens a coming-soon clinic: someone nearby who asked to hear gets the e-mail,
 the clinic appears in the nearest-clinic search and takes a booking, and the dashboard
-counts it. The rollout pages pass axe at phone width."""
+counts it. Head office moves a clinic past an open milestone only after confirming, and the
+stage history says who and why. The rollout pages pass axe at phone width."""
 
 import re
 
@@ -69,6 +70,10 @@ def test_head_office_opens_a_clinic_and_the_neighbour_hears_searches_and_books(p
     assert_accessible(page)
     page.go_back()
     page.get_by_role("button", name=f"Open {INDIANAPOLIS}").click()
+    # "Open to patients" is still open: head office confirms, saying why.
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Open {INDIANAPOLIS} with open milestones?")
+    page.get_by_label("Why move on with these milestones open?").fill("Opening day is this milestone.")
+    page.get_by_role("button", name=f"Open {INDIANAPOLIS} anyway").click()
     expect(page.get_by_text(re.compile(f"{INDIANAPOLIS} is open: patients can find and book it"))).to_be_visible()
     expect(page.get_by_text("Stage: Open")).to_be_visible()
     page.goto(url + "/headoffice/rollout/timeline")
@@ -96,3 +101,33 @@ def test_head_office_opens_a_clinic_and_the_neighbour_hears_searches_and_books(p
     assert bookings_on_dashboard(page, url) == before + 1  # a week or two ahead: within the next 30 days
     assert len(send_mail(app, box, 4)) == 4  # the booking confirmation; no second opening e-mail
     assert sum(1 for m in box.messages if m["To"] == NEIGHBOUR and "now open" in m["Subject"]) == 1
+
+
+def test_head_office_confirms_moving_a_clinic_past_a_late_milestone_and_the_history_names_them(page: Page,
+                                                                                               live_server):
+    url = live_server
+    page.set_viewport_size(PHONE)
+    log_in_head_office(page, url)
+    page.goto(url + "/headoffice/rollout")
+    card = page.locator(".rollout-card", has_text="Back Solution St. Louis")
+    expect(card.get_by_text("30 days in stage")).to_be_visible()
+    card.locator("ul").get_by_role("link", name="Architect's drawings approved").click()  # a late item
+    expect(page.locator("li.milestone:target")).to_contain_text("Architect's drawings approved")
+
+    page.get_by_role("button", name="Move to Fit-out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move to Fit-out with open milestones?")
+    expect(page.locator("#open-milestones")).to_contain_text("Late by 2 days")
+    assert_accessible(page)
+    page.get_by_role("button", name="Move to Fit-out anyway").click()  # no reason yet
+    expect(page.locator("#reason-error")).to_contain_text("Say why the clinic moves on")
+    assert_accessible(page)
+    page.get_by_label("Why move on with these milestones open?").fill("The architect signs off on Monday.")
+    page.get_by_role("button", name="Move to Fit-out anyway").click()
+
+    expect(page.get_by_text("Back Solution St. Louis moved to Fit-out.")).to_be_visible()
+    expect(page.get_by_text("Public status: Coming soon")).to_be_visible()
+    history = page.locator("#stage-history tbody tr").first
+    expect(history).to_contain_text("Lease signed to Fit-out")
+    expect(history).to_contain_text("Architect's drawings approved (due ")
+    expect(history).to_contain_text("The architect signs off on Monday.")
+    assert_accessible(page)
