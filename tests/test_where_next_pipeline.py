@@ -173,3 +173,24 @@ def test_an_unknown_stage_is_shown_next_to_its_field(head_office):
 
     assert response.status_code == 422
     assert 'id="pipeline_from-error">Not a valid choice.' in response.get_data(as_text=True)
+
+
+def test_which_clinics_not_yet_open_count_as_coverage(app):
+    from clinic_app.rollout.service import pipeline_clinics
+
+    st_louis_clinic(RolloutStage.FIT_OUT)
+    make_clinic(name="Announced Clinic", status="coming_soon", state="NE", zip_code="68102", latitude=41.26,
+                longitude=-95.94,
+                timezone="America/Chicago")  # coming soon, no rollout
+    make_clinic(name="Idea Clinic", status="planned", state="CO", zip_code="80202", latitude=39.75, longitude=-104.99,
+                timezone="America/Denver")  # planned, no rollout
+    make_clinic(name="Open Clinic", status="open")  # not in the pipeline at all
+
+    def counted(stage):
+        return {(p.name, p.stage_label): p.covers for p in pipeline_clinics(stage)}
+
+    assert counted("lease_signed") == {("Back Solution St. Louis", "Fit-out"): True,
+                                       ("Announced Clinic", "Coming soon, no rollout"): True,
+                                       ("Idea Clinic", "Planned, no rollout"): False}
+    assert counted("hiring")[("Back Solution St. Louis", "Fit-out")] is False
+    assert not any(counted(None).values())  # the toggle off: none counts
