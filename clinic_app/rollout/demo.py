@@ -56,7 +56,8 @@ PIPELINE: dict[str, tuple[RolloutStage, list[Milestone]]] = {
     ]),
 }
 # How long each demo clinic has been at its stage (days), so the board's "days in stage" reads true.
-DAYS_IN_STAGE = {"richmond": 25, "anchorage": 40, "st-louis": 30, "omaha": 21, "cleveland": 18, "indianapolis": 6}
+DAYS_IN_STAGE = {"richmond": 25, "anchorage": 40, "st-louis": 30, "omaha": 21, "cleveland": 18, "indianapolis": 6,
+                 "honolulu": 300}
 # People nearby who asked to hear when Indianapolis opens (all synthetic).
 INDIANAPOLIS_SIGNUPS = (("waiting.indy@example.com", "46220"), ("waiting.greenwood@example.com", "46143"))
 READY_PRACTITIONER = ("indianapolis-1@staff.backsolution.example", "Riley Park", "DPT")
