@@ -69,6 +69,19 @@ class Config:
     MAIL_MAX_ATTEMPTS = 30
     # The notification worker queues a reminder this many hours before each booked visit.
     REMINDER_HOURS_BEFORE = 24
+    # Text messages (SMS) through Twilio: with no TWILIO_ACCOUNT_SID they are written to
+    # MAIL_FILE_DIR as .txt files (development) or wait in the outbox. SMS_FROM is the sending
+    # number (E.164) or a Messaging Service SID. The webhooks' signatures are checked against
+    # TWILIO_AUTH_TOKEN and the URL as Twilio called it, built from PUBLIC_URL.
+    # TWILIO_API_BASE_URL replaces https://api.twilio.com (tests run a local stand-in).
+    TWILIO_ACCOUNT_SID = ""
+    TWILIO_AUTH_TOKEN = ""
+    TWILIO_API_BASE_URL = ""
+    SMS_FROM = ""
+    # Texts are sent only from SMS_SEND_FROM_HOUR:00 to SMS_SEND_UNTIL_HOUR:00 on the clinic's
+    # clock; one due at night waits for the morning.
+    SMS_SEND_FROM_HOUR = 8
+    SMS_SEND_UNTIL_HOUR = 20
     BOOKING_HORIZON_DAYS = 90
     SLOT_INTERVAL_MINUTES = 15
     MIN_NOTICE_HOURS = 2

@@ -108,9 +108,10 @@ def register_blueprints(app: Flask) -> None:
     from clinic_app.portal import bp as portal
     from clinic_app.practice import bp as practice
     from clinic_app.public import bp as public
+    from clinic_app.sms import bp as sms
     from clinic_app.waitlist.views import bp as waitlist
 
-    for blueprint in (public, clinics, demand, accounts, booking, waitlist, portal, practice, headoffice, admin):
+    for blueprint in (public, clinics, demand, accounts, booking, waitlist, portal, practice, headoffice, admin, sms):
         app.register_blueprint(blueprint)
     app.register_blueprint(two_factor)  # also checks every staff request (idle timeout, enrolment)
     json_api.register_blueprint(api)

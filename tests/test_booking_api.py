@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from clinic_app.extensions import db
 from clinic_app.notifications.models import OutboxMessage
-from clinic_app.patients.models import Patient
+from clinic_app.patients.models import Patient, TextConsent
 from clinic_app.scheduling.models import Booking, BookingStatus
 from tests.factories import (
     make_chelsea_clinic,
@@ -383,3 +383,14 @@ def test_the_same_details_written_another_way_are_no_difference(client, clinic, 
     response = client.post("/api/v1/bookings", json=again)
     assert response.status_code == 201
     assert db.session.get(Booking, response.get_json()["booking"]["id"]).given_details == {}
+
+
+def test_texts_can_be_agreed_to_through_the_api_and_a_bad_number_names_the_field(client, clinic, practitioner):
+    refused = book(client, clinic, new_york(24, 10), text_reminders=True)  # (555) 010-0199: no such number
+    assert refused.status_code == 422 and "For text reminders" in " ".join(error_of(refused)["fields"]["patient.phone"])
+    assert (count(Booking), count(Patient), count(OutboxMessage), count(TextConsent)) == (0, 0, 0, 0)
+    patient = {"first_name": "Pat", "last_name": "Lee", "email": "pat@example.com", "phone": "+1 212 555 0142",
+               "date_of_birth": "1980-01-01"}
+    assert book(client, clinic, new_york(24, 10), text_reminders=True, patient=patient).status_code == 201
+    [consent] = db.session.scalars(select(TextConsent)).all()
+    assert (consent.phone, consent.source) == ("+12125550142", "api")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from clinic_app.extensions import db
 from clinic_app.notifications.models import OutboxMessage
-from clinic_app.patients.models import Patient
+from clinic_app.patients.models import Patient, TextConsent
 from clinic_app.patients.service import PatientDetails
 from clinic_app.scheduling.booking import BookingRequest, book_appointment
 from clinic_app.scheduling.models import Booking, BookingStatus
@@ -407,3 +407,13 @@ def test_the_time_page_works_while_there_is_no_waitlist_page(app, client, practi
     app.view_functions.pop("waitlist.join", None)
     response = client.get("/book/time?clinic=chelsea&service=follow-up&practitioner=any")
     assert response.status_code == 200 and "waitlist" not in text(response).lower()
+
+
+def test_texts_are_asked_for_on_the_details_form_and_a_number_that_cannot_get_them_is_refused(client, practitioner):
+    refused = send_details(client, new_york(24, 10), text_reminders="y")  # (555) 010-0199: no such number
+    assert refused.status_code == 422
+    assert re.search(r'id="phone-error">For text reminders, enter a mobile number', text(refused))
+    assert (count(Booking), count(TextConsent)) == (0, 0)
+    send_details(client, new_york(24, 10), text_reminders="y", phone="(212) 555-0142")
+    [consent] = db.session.scalars(select(TextConsent)).all()
+    assert (consent.phone, consent.source, consent.given_at) == ("+12125550142", "booking", NOW)

@@ -20,7 +20,7 @@ from clinic_app.clinics.rules import Interval
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
 from clinic_app.notifications.models import OutboxMessage
-from clinic_app.patients.models import Patient
+from clinic_app.patients.models import Patient, TextConsent
 from clinic_app.scheduling.reminders import queue_due_reminders
 from clinic_app.treatments.library import seed_exercise_library
 from clinic_app.treatments.notes import NoteDetails, note_for_visit, save_draft, sign_note
@@ -397,3 +397,23 @@ def test_account_pages_are_for_signed_in_patients_only(client, url):
     staff = make_user(Role.HEAD_OFFICE)
     client.login(staff.email)
     assert client.get(url).status_code == 403
+
+
+def test_texts_are_turned_on_and_off_from_the_profile_with_the_words_agreed_to(client):
+    user = verified_patient()
+    visit = make_booking(email="sam@example.com", date_of_birth=BIRTHDAY)
+    visit.patient.user_id = user.id
+    db.session.commit()
+    client.login(user.email)
+    assert "Reply STOP to stop" in client.get("/my/profile").text  # the words, beside the box
+    refused = client.submit("/my/profile", {"full_name": "Sam", "phone": "(555) 010-0142", "text_reminders": "y"})
+    assert refused.status_code == 422 and re.search(r'id="phone-error">For text reminders', refused.text)
+    assert db.session.scalars(select(TextConsent)).all() == []
+    client.submit("/my/profile", {"full_name": "Sam", "phone": "(212) 555-0142", "text_reminders": "y"})
+    client.submit("/my/profile", {"full_name": "Sam", "phone": "(212) 555-0142", "text_reminders": "y"})  # again
+    [consent] = db.session.scalars(select(TextConsent)).all()
+    assert (consent.phone, consent.source, consent.withdrawn_at) == ("+12125550142", "my", None)
+    assert re.search(r'<input [^>]*checked[^>]*name="text_reminders"', client.get("/my/profile").text)
+    client.submit("/my/profile", {"full_name": "Sam", "phone": "(212) 555-0142"})
+    db.session.refresh(consent)
+    assert consent.withdrawn_at is not None

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 from clinic_app.accounts.models import Role
 from clinic_app.accounts.rules import MIN_PASSWORD_LENGTH
 from clinic_app.form_base import CheckboxListField, DateOfBirthForm, SiteForm, date_of_birth_field
+from clinic_app.patients.forms import phone_for_texts_when_asked, text_reminders_field
 
 EMAIL = [DataRequired("Enter your e-mail address."), Email("Enter a valid e-mail address."), Length(max=254)]
 NEW_PASSWORD = [
@@ -96,9 +97,10 @@ class ProfileForm(DateOfBirthForm):
         description="Visits booked with your e-mail and this date of birth appear in your account. "
         "You can set it once; to correct it later, contact your clinic.",
     )
-    phone = TelField("Phone", validators=PHONE, render_kw={"autocomplete": "tel"},
+    phone = TelField("Phone", validators=[phone_for_texts_when_asked, *PHONE], render_kw={"autocomplete": "tel"},
                      description="Optional. The clinic calls this number if a visit has to change.")
     visit_reminder_emails = BooleanField("E-mail me a reminder the day before each visit")
+    text_reminders = text_reminders_field("Text me reminders at my phone number")
     submit = SubmitField("Save changes")
 
     def __init__(self, *args, obj=None, **kwargs):

@@ -18,7 +18,9 @@ from clinic_app.errors import Conflict
 from clinic_app.extensions import db
 from clinic_app.notifications.links import public_url
 from clinic_app.notifications.service import queue_email
+from clinic_app.notifications.texts import queue_text
 from clinic_app.patients.models import Patient
+from clinic_app.patients.texting import texting_number
 from clinic_app.scheduling.models import Practitioner, Service
 
 
@@ -45,6 +47,7 @@ def nudge_patient(actor: Actor, care: InCare, now: datetime) -> AdherenceNudge:
     db.session.add(nudge)
     db.session.flush()
     record_event(actor, patient.id, "nudge_patient", nudge, now)
+    rebooking = rebooking_url(clinic, practitioner, db.session.get_one(Service, visit.service_id))
     queue_email(
         patient.email,
         "How are your exercises going?",
@@ -54,10 +57,21 @@ def nudge_patient(actor: Actor, care: InCare, now: datetime) -> AdherenceNudge:
         patient=patient,
         practitioner=practitioner,
         clinic=clinic,
-        rebooking_url=rebooking_url(clinic, practitioner, db.session.get_one(Service, visit.service_id)),
+        rebooking_url=rebooking,
         programme_url=public_url("portal.index") + "#check-in",
     )
+    _text_nudge(patient.id, clinic, nudge, rebooking, now)
     return nudge
+
+
+def _text_nudge(patient_id: int, clinic: Clinic, nudge: AdherenceNudge, rebooking: str, now: datetime) -> None:
+    """The nudge by text too, for a patient who agreed to texts: the clinic's name and the
+    booking link only (no word of exercises or pain: a text is read on a lock screen)."""
+    phone = texting_number(patient_id)
+    if phone is not None:
+        text = (f"{clinic.name}: we'd like to hear how you are getting on. Book a visit: {rebooking} "
+                "Reply STOP to opt out.")
+        queue_text(phone, text, f"adherence-nudge-text:{nudge.id}", clinic.timezone, now)
 
 
 def rebooking_url(clinic: Clinic, practitioner: Practitioner, last_service: Service) -> str:

@@ -29,7 +29,9 @@ from clinic_app.extensions import db
 from clinic_app.notifications.due_now import queue_due_now
 from clinic_app.notifications.links import public_url
 from clinic_app.notifications.service import queue_email
+from clinic_app.notifications.texts import queue_text
 from clinic_app.patients.models import Patient
+from clinic_app.patients.texting import texting_number
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.treatments.models import Programme
 
@@ -142,13 +144,14 @@ def queue_due_check_in_reminders(now: datetime) -> int:
     due = []
     for setting, first_name, email, zone in _candidates():
         on = reminder_date(setting.minutes_after_midnight, zone, now)
-        if on is not None and email:
-            due.append((setting, first_name, email, on))
+        if on is not None:
+            due.append((setting, first_name, email, zone, on))
     checked_in = _checked_in({setting.patient_id for setting, *_ in due}, {on for *_, on in due})
     queued = 0
-    for setting, first_name, email, on in due:
+    for setting, first_name, email, zone, on in due:
         if (setting.patient_id, on) not in checked_in:
-            queued += _queue_reminder(setting, first_name, email, on, now)
+            queued += _queue_reminder(setting, first_name, email, on, now) if email else 0
+            queued += _queue_text_reminder(setting, zone, on, now)
     return queued
 
 
@@ -185,6 +188,17 @@ def _checked_in(patient_ids: set[int], dates: set[date]) -> set[tuple[int, date]
         )
     )
     return {(patient_id, on) for patient_id, on in rows}
+
+
+def _queue_text_reminder(setting: CheckInReminder, zone: str, on: date, now: datetime) -> int:
+    """The same reminder by text, for a patient who agreed to texts: no name, no health detail,
+    the no-login check-in link."""
+    phone = texting_number(setting.patient_id)
+    if phone is None:
+        return 0
+    url = public_url("portal.reminder_check_in_page", token=link_token(setting, "check-in"))
+    text = f"Back Solution: time for today's check-in: {url} Reply STOP to opt out."
+    return queue_text(phone, text, f"check-in-text:{setting.patient_id}:{on.isoformat()}", zone, now) is not None
 
 
 def _queue_reminder(setting: CheckInReminder, first_name: str, email: str, on: date, now: datetime) -> int:

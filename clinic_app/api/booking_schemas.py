@@ -13,6 +13,7 @@ from clinic_app import clock
 from clinic_app.api.schemas import VISIBLE_TEXT, CleanEmail, CleanString
 from clinic_app.booking.forms import OLDEST_AGE_YEARS, PAIN_AREAS
 from clinic_app.errors import ErrorDetailSchema
+from clinic_app.patients.rules import TEXT_CONSENT_WORDING
 
 DATABASE_ID = validate.Range(min=1, max=2**31 - 1)  # larger ids overflow PostgreSQL's integer
 # Length as well as the pattern, so that the OpenAPI document states maxLength.
@@ -104,6 +105,12 @@ class NewBookingSchema(ma.Schema):
     pain_area = CleanString(
         load_default="", validate=validate.OneOf([choice.value for choice in PAIN_AREAS]),
         metadata={"description": "Where it hurts, for the practitioner (optional)"},
+    )
+    text_reminders = fields.Boolean(
+        load_default=False,
+        metadata={"description": "True when the patient agrees to text reminders at patient.phone, in these words: "
+                                 f"\"{TEXT_CONSENT_WORDING}\" The number must be one a carrier can deliver to "
+                                 "(422 naming patient.phone otherwise)."},
     )
     consent = fields.Boolean(
         required=True, validate=validate.Equal(True, error="We need the patient's agreement to store their health "

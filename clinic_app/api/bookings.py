@@ -188,6 +188,7 @@ def _booking_request(data: dict) -> BookingRequest:
         new_patient=data["new_patient"],
         pain_area=data["pain_area"],
         source="api",
+        text_consent_source="api" if data["text_reminders"] else "",
     )
 
 

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Regex
 
 from clinic_app.form_base import OLDEST_AGE_YEARS as OLDEST_AGE_YEARS  # the API checks it too
 from clinic_app.form_base import DateOfBirthForm, SiteForm, date_of_birth_field
+from clinic_app.patients.forms import phone_for_texts_when_asked, text_reminders_field
 
 PAIN_AREAS = [
     SelectChoice("", "Choose one"),
@@ -56,6 +57,7 @@ class BookingDetailsForm(DateOfBirthForm):
     phone = TelField("Phone", validators=[
         DataRequired("Enter a phone number the clinic can reach you on."),
         Regexp(r"^\+?[0-9 ().-]{7,19}$", message="Enter a phone number like (555) 010-0199."),
+        phone_for_texts_when_asked,
     ], render_kw={"autocomplete": "tel"})
     date_of_birth = date_of_birth_field()
     new_patient = RadioField(
@@ -70,6 +72,7 @@ class BookingDetailsForm(DateOfBirthForm):
         "I agree that Back Solution stores my health information to arrange my care",
         validators=[DataRequired("We need your agreement to store your health information before we can book.")],
     )
+    text_reminders = text_reminders_field("Text me reminders at this number (optional)")
     submit = SubmitField("Book this visit")
 
 

@@ -141,6 +141,7 @@ def _book(journey: Journey, form: BookingDetailsForm, now):
         new_patient=form.new_patient.data == "new",
         pain_area=form.pain_area.data,
         user_id=account_id_for_patient(form.email.data, form.date_of_birth.data),
+        text_consent_source="booking" if form.text_reminders.data else "",
     )
     begin_serialised_transaction()
     return book_appointment(booking_request, now)

@@ -1,16 +1,21 @@
-"""The outbox: every e-mail is written here in the same transaction as the change that causes
-it, and the notification worker sends it after that transaction commits, so a rolled-back
-change sends nothing and an SMTP outage loses nothing."""
+"""The outbox: every e-mail and text message is written here in the same transaction as the
+change that causes it, and the notification worker sends it after that transaction commits, so
+a rolled-back change sends nothing and an SMTP or SMS-provider outage loses nothing."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic_app.clock import UTCDateTime, utcnow
 from clinic_app.extensions import Model
+
+
+class Channel:
+    EMAIL = "email"
+    SMS = "sms"
 
 
 class OutboxMessage(Model):
@@ -18,6 +23,8 @@ class OutboxMessage(Model):
     __table_args__ = (Index("ix_outbox_messages_due", "sent_at", "gave_up_at", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # "email" or "sms" (the recipient is then an E.164 number and body_text the whole text).
+    channel: Mapped[str] = mapped_column(String(10), default=Channel.EMAIL, server_default=Channel.EMAIL)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
@@ -34,3 +41,20 @@ class OutboxMessage(Model):
     attempts: Mapped[int] = mapped_column(default=0)
     # The exception class only: an SMTP error can quote the recipient back.
     last_error: Mapped[str] = mapped_column(String(120), default="")
+    # The visit a message is about (booking e-mails and texts: the reminded-by-text figures).
+    # Texts only: the clinic's zone (quiet hours are on its clock), the provider's id for the
+    # message and the last delivery status it reported (queued, sent, delivered, failed...).
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"), index=True)
+    send_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    delivery_status: Mapped[str] = mapped_column(String(20), default="", server_default="")
+
+
+class TextOptOut(Model):
+    """A number that answered STOP: nothing is texted to it, whoever asked, until it answers
+    START (carriers require opt-out per number, CTIA Messaging Principles 5.1.2)."""
+
+    __tablename__ = "text_opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(16), primary_key=True)  # E.164
+    opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 import smtplib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 # A reply that means the server, not this message: it is closing the connection (RFC 5321 4.2.3).
 SERVER_CLOSING = 421
 # The enhanced status code at the start of a reply's text (RFC 3463), e.g. "5.1.1"; it names the
 # problem without quoting anything.
+TOO_MANY_REQUESTS = 429
 ENHANCED_STATUS = re.compile(rb"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
 
 
@@ -77,3 +79,48 @@ def retry_delay(attempts: int, first: timedelta, longest: timedelta) -> timedelt
     further try, never longer than ``longest``."""
     doublings = min(max(attempts - 1, 0), 30)  # 2**30 firsts outlast any sensible ceiling
     return min(first * 2**doublings, longest)
+
+
+def next_sending_moment(now: datetime, zone: ZoneInfo, from_hour: int, until_hour: int) -> datetime:
+    """``now`` when it is inside the sending hours on the clinic's clock (from ``from_hour``:00
+    up to, not including, ``until_hour``:00), else the start of the next sending hours there.
+    Texts wait out the night: US practice (and the TCPA's 8 AM - 9 PM rule for telemarketing)
+    is not to text people at night in their own time zone."""
+    local = now.astimezone(zone)
+    if from_hour <= local.hour < until_hour:
+        return now
+    day = local.date() if local.hour < from_hour else local.date() + timedelta(days=1)
+    return datetime.combine(day, time(from_hour), tzinfo=zone).astimezone(UTC)
+
+
+def classify_text_failure(status: int | None) -> Failure:
+    """The failure an SMS provider's HTTP answer stands for: too many requests (429) and the
+    provider's own errors (5xx) are temporary and tried again later; any other refusal (a 4xx:
+    an invalid or unreachable number, a number that has opted out at the carrier) never
+    succeeds. No answer at all (``None``: connection refused, timed out) means the provider is
+    away, so the texts behind this one would meet the same."""
+    if status is None:
+        return Failure("SMS provider unreachable", permanent=False, server_unreachable=True)
+    permanent = 400 <= status < 500 and status != TOO_MANY_REQUESTS
+    return Failure(f"SMS provider {status}", permanent=permanent)
+
+
+# The keywords US carriers require every sender to honour (CTIA Messaging Principles and Best
+# Practices, 2023, section 5.1), and ours: C confirms the reminded visit, X cancels it. X, not
+# "cancel": CANCEL is one of the carriers' opt-out words.
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"})
+START_WORDS = frozenset({"START", "UNSTOP", "YES", "OPTIN"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+CONFIRM_WORDS = frozenset({"C", "CONFIRM"})
+CANCEL_VISIT_WORDS = frozenset({"X"})
+
+
+def reply_keyword(body: str) -> str:
+    """What a reply asks for: "stop", "start", "help", "confirm", "cancel", or "" (anything
+    else). Carriers match the whole message, any case, spaces and punctuation aside."""
+    word = "".join(ch for ch in body.strip().upper() if ch.isalnum())
+    for keyword, words in (("stop", STOP_WORDS), ("start", START_WORDS), ("help", HELP_WORDS),
+                           ("confirm", CONFIRM_WORDS), ("cancel", CANCEL_VISIT_WORDS)):
+        if word in words:
+            return keyword
+    return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,8 +13,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from clinic_app.clock import utcnow
 from clinic_app.extensions import begin_serialised_transaction, db
-from clinic_app.notifications.models import OutboxMessage
+from clinic_app.notifications.models import Channel, OutboxMessage
 from clinic_app.notifications.rules import Failure, classify_failure, retry_delay, unbuildable
+from clinic_app.notifications.text_transport import TextTransport, text_failure, text_transport_for
+from clinic_app.notifications.texts import number_refuses_texts, sending_moment
 from clinic_app.notifications.transport import Transport, compose, transport_for
 
 log = logging.getLogger(__name__)
@@ -31,12 +34,13 @@ def queue_email(
     html_template: str = "",
     calendar: tuple[str, str] | None = None,
     idempotency_key: str | None = None,
+    booking_id: int | None = None,
     **context,
 ) -> OutboxMessage | None:
     """Add a message to the outbox; it leaves only if the surrounding transaction commits.
 
     With an ``idempotency_key`` already queued, nothing is added (and None returned).
-    ``calendar`` is (iCalendar text, METHOD).
+    ``calendar`` is (iCalendar text, METHOD); ``booking_id`` the visit it is about, if any.
     """
     if idempotency_key and db.session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.idempotency_key == idempotency_key)
@@ -50,6 +54,7 @@ def queue_email(
         calendar=calendar[0] if calendar else "",
         calendar_method=calendar[1] if calendar else "",
         idempotency_key=idempotency_key,
+        booking_id=booking_id,
     )
     db.session.add(message)
     db.session.flush()
@@ -105,42 +110,77 @@ def _insert_skipping_known_keys():
 
 
 def deliver_pending(now: datetime | None = None, batch_size: int | None = None) -> int:
-    """Send up to ``batch_size`` (default MAIL_SEND_PER_PASS) due messages, oldest first,
-    committing after each; return how many went. The worker's job.
+    """Send up to ``batch_size`` (default MAIL_SEND_PER_PASS) due messages, e-mails and texts,
+    oldest first, committing after each; return how many went. The worker's job.
 
     Each message is claimed with a row lock that other workers skip (PostgreSQL; SQLite runs
     the claims one at a time), so two workers never send the same one. One bad message holds
     up nobody: a message that cannot be built or is refused for good is marked failed and the
-    next one goes; one refused for now is tried again later (``rules.retry_delay``). When the
-    server itself cannot be reached the pass ends there, and the messages behind wait, as they
-    were, for the next pass. With MAIL_ENABLED off, messages go to .eml files in MAIL_FILE_DIR
-    (development) or, without one, wait in the outbox.
+    next one goes; one refused for now is tried again later (``rules.retry_delay``). When a
+    channel's server itself cannot be reached (the SMTP server, the SMS provider), that
+    channel's messages wait, as they were, for the next pass, and the other channel goes on.
+    With MAIL_ENABLED off, e-mails go to .eml files in MAIL_FILE_DIR (development) or, without
+    one, wait in the outbox; texts likewise without an SMS provider (text_transport.py).
     """
-    transport, _ = transport_for(current_app.config)
-    if transport is None:
-        return 0
+    transports = _transports()
     now = now or utcnow()
     sent = 0
     for _ in range(batch_size or current_app.config["MAIL_SEND_PER_PASS"]):
-        message = _claim_next_due(now)
+        message = _claim_next_due(now, set(transports))
         if message is None:
             db.session.rollback()
             break
-        failure = _send(message, transport)
+        failure = _deliver(message, transports[message.channel], now)
         if failure is None:
-            message.attempts += 1
-            message.sent_at = now
-            sent += 1
+            sent += message.sent_at is not None
         else:
             _record_failure(message, failure, now)
+            if failure.server_unreachable:
+                del transports[message.channel]
         db.session.commit()
-        if failure is not None and failure.server_unreachable:
-            break
     return sent
 
 
+def _transports() -> dict[str, Callable]:
+    """Each channel that can send now, with what sends it."""
+    email, _ = transport_for(current_app.config)
+    text = text_transport_for(current_app.config)
+    found: dict[str, Callable | None] = {Channel.EMAIL: email, Channel.SMS: text}
+    return {channel: transport for channel, transport in found.items() if transport is not None}
+
+
+def _deliver(message: OutboxMessage, transport: Callable, now: datetime) -> Failure | None:
+    if message.channel == Channel.SMS:
+        return _send_text(message, transport, now)
+    failure = _send(message, transport)
+    if failure is None:
+        message.attempts += 1
+        message.sent_at = now
+    return failure
+
+
+def _send_text(message: OutboxMessage, transport: TextTransport, now: datetime) -> Failure | None:
+    """A text goes only to a number that has not said STOP since it was queued, and only in
+    the sending hours on its clinic's clock (a retry can fall at night): else it waits."""
+    if number_refuses_texts(message.recipient):
+        return Failure("number opted out (STOP)", permanent=True)
+    due = sending_moment(now, message.send_zone) if message.send_zone else now
+    if due > now:
+        message.next_attempt_at = due
+        return None
+    try:
+        provider_id = transport(message)
+    except Exception as error:  # noqa: BLE001 - classified: nothing one message does stops the worker
+        return text_failure(error)
+    message.attempts += 1
+    message.sent_at = now
+    message.provider_message_id = provider_id or None
+    message.delivery_status = "sent" if provider_id else ""
+    return None
+
+
 def _send(message: OutboxMessage, transport: Transport) -> Failure | None:
-    """Build and hand over one message; what went wrong, or None when it went."""
+    """Build and hand over one e-mail; what went wrong, or None when it went."""
     try:
         email = compose(message)
     except Exception as error:  # noqa: BLE001 - whatever stops one message being built fails it alone
@@ -152,8 +192,10 @@ def _send(message: OutboxMessage, transport: Transport) -> Failure | None:
     return None
 
 
-def _claim_next_due(now: datetime) -> OutboxMessage | None:
+def _claim_next_due(now: datetime, channels: set[str]) -> OutboxMessage | None:
     # SQLite has no row locks: BEGIN IMMEDIATE makes a second worker wait for the first's commit.
+    if not channels:
+        return None
     begin_serialised_transaction()
     return db.session.scalar(
         select(OutboxMessage)
@@ -161,6 +203,7 @@ def _claim_next_due(now: datetime) -> OutboxMessage | None:
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.gave_up_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.channel.in_(sorted(channels)),
         )
         .order_by(OutboxMessage.id)
         .limit(1)

@@ -33,3 +33,25 @@ class Patient(Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class TextConsent(Model):
+    """A patient's agreement to receive text messages at a number: the evidence US practice
+    (TCPA) asks a sender to keep, namely the exact wording agreed to, when and from where
+    ("booking", "api", "my", "sms-start"). It covers all the patient's texts (visit and exercise
+    reminders) unless ``booking_id`` limits it to that visit: the case of a booking made without
+    signing in for a record that already existed, which proves only that someone knew the
+    patient's e-mail and date of birth, so it must not start texts about anything else.
+    Withdrawn from /my/. A STOP from the number refuses the number instead (notifications'
+    TextOptOut) until it answers START, whatever agreements stand, as carriers require."""
+
+    __tablename__ = "text_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str] = mapped_column(String(16))  # E.164
+    wording: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(20))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -28,6 +28,7 @@ class PatientMatch:
     patient: Patient
     # Identity details given that differ from an existing record (rules.identity_differences).
     differences: dict[str, str]
+    created: bool = False  # the record is new: these details made it
 
 
 def match_or_create_patient(details: PatientDetails, user_id: int | None = None) -> PatientMatch:
@@ -39,12 +40,13 @@ def match_or_create_patient(details: PatientDetails, user_id: int | None = None)
     the desk to confirm with the patient (accept_identity_details)."""
     email = normalise_email(details.email)
     given = {name: getattr(details, name).strip() for name in IDENTITY_FIELDS}
-    patient = _find_patient(email, details.date_of_birth) or _create_patient(email, details.date_of_birth, given)
+    found = _find_patient(email, details.date_of_birth)
+    patient = found or _create_patient(email, details.date_of_birth, given)
     differences = identity_differences(_identity(patient), given)
     if user_id is not None and patient.user_id is None:
         patient.user_id = user_id
     db.session.flush()
-    return PatientMatch(patient, differences)
+    return PatientMatch(patient, differences, created=found is None)
 
 
 def accept_identity_details(patient: Patient, details: dict[str, str]) -> None:

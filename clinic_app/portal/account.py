@@ -16,6 +16,7 @@ from clinic_app.accounts.verification import send_verification_email
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db, limiter
+from clinic_app.patients.texting import account_texts_on, set_account_texts
 from clinic_app.portal import bp
 from clinic_app.portal.my_data import export_account_data
 
@@ -37,11 +38,14 @@ def resend_verification():
 @area_required("portal")
 def profile():
     form = ProfileForm(obj=current_user, today=utcnow().date())
+    if not form.is_submitted():
+        form.text_reminders.data = account_texts_on(current_user.id)
     if form.validate_on_submit():
         details = ProfileDetails(form.full_name.data, form.phone.data or "", form.visit_reminder_emails.data,
                                  form.new_date_of_birth())
         try:
             joined = update_profile(current_user, details)
+            set_account_texts(current_user.id, form.text_reminders.data, details.phone, utcnow())
         except ValidationFailed as error:
             db.session.rollback()
             form.populate_errors(error)  # above the form when the date of birth is no longer asked

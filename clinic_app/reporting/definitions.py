@@ -28,6 +28,13 @@ IMPROVEMENT_TENTHS = 3
 # public API, or staff at the desk (a walk-in included). Anything else (demo data, an import)
 # counts as other.
 ONLINE_SOURCES = ("online", "api")
+# Text-message reminders (clinic_app/reporting/queries/texts.py). A reminder is an outbox row of
+# the visit whose key names it (scheduling/reminders.py, scheduling/texts.py); a share from fewer
+# than SMALLEST_GROUP visits or texts is not shown. Twilio's final delivery states.
+EMAIL_REMINDER_KEYS = "booking:%:reminder:%"
+TEXT_REMINDER_KEYS = "booking:%:text-reminder:%"
+DELIVERY_FINAL_STATES = ("delivered", "undelivered", "failed")
+SMALLEST_GROUP = 10
 STAFF_SOURCES = ("staff", "walk_in")
 
 
@@ -88,6 +95,14 @@ DEFINITIONS = {
                       "cases but in none of the three.",
     "effect_pain_change": "Mean change in pain (NPRS) from the same patient's previous check-in: "
                           "negative means less pain. Cases: the check-ins that had a previous one.",
+    "text_delivered": "Of the text reminders sent for visits in the range whose fate the provider has "
+                      "reported (delivered, undelivered or failed), the share delivered to the phone.",
+    "text_confirmed": "Of the visits in the range reminded by text, the share the patient confirmed "
+                      "by answering C.",
+    "no_show_by_reminder": "No-shows as a share of the visits in the range with a recorded outcome "
+                           "(arrived, seen or no-show), for visits reminded by text (whether or not also "
+                           "by e-mail) and for visits reminded by e-mail only. Patients chose texts "
+                           "themselves, so a difference is an association, not the effect of texting.",
 }
 
 

@@ -22,7 +22,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.errors import Conflict, ValidationFailed
 from clinic_app.extensions import db
-from clinic_app.patients.service import PatientDetails, match_or_create_patient
+from clinic_app.patients.rules import TEXT_PHONE_MESSAGE, InvalidPhoneNumber
+from clinic_app.patients.service import PatientDetails, PatientMatch, match_or_create_patient
+from clinic_app.patients.texting import give_text_consent
 from clinic_app.scheduling.availability import booking_policy, free_slots, staff_booking_policy
 from clinic_app.scheduling.models import Booking, BookingStatus, Service
 from clinic_app.scheduling.notifications import queue_booking_message
@@ -60,6 +62,8 @@ class BookingRequest:
     created_by_id: int | None = None
     user_id: int | None = None
     online: bool = True  # False: staff at the desk, who may book up to the start time
+    # Where the patient agreed to texts at the booking's phone ("booking", "api"), or "" (no).
+    text_consent_source: str = ""
 
 
 def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, str]:
@@ -79,9 +83,23 @@ def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, s
         **{f"given_{name}": value for name, value in match.differences.items()},
     )
     _insert_or_conflict(booking, clinic, service, now, request.online)
+    if request.text_consent_source:
+        _agree_to_texts(request, match, booking, now)
     queue_booking_message(booking, "confirmation", token)
     booking_made.send(booking, now=now)
     return booking, token
+
+
+def _agree_to_texts(request: BookingRequest, match: PatientMatch, booking: Booking, now: datetime) -> None:
+    """The agreement covers all the patient's texts when the booking made the record or its
+    signed-in owner booked; else (a record matched by e-mail and date of birth alone) only
+    this visit's reminders, which are the booker's own business."""
+    owner = match.created or (request.user_id is not None and match.patient.user_id == request.user_id)
+    try:
+        give_text_consent(match.patient, request.patient.phone, request.text_consent_source, now,
+                          booking_id=None if owner else booking.id)
+    except InvalidPhoneNumber:
+        raise ValidationFailed(TEXT_PHONE_MESSAGE, "phone") from None
 
 
 def booking_for_token(token: str) -> Booking | None:

@@ -234,6 +234,8 @@ class Booking(Model):
     given_first_name: Mapped[str | None] = mapped_column(String(80))
     given_last_name: Mapped[str | None] = mapped_column(String(80))
     given_phone: Mapped[str | None] = mapped_column(String(20))
+    # The patient answered the text reminder with C (scheduling/texts.py).
+    confirmed_by_text_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     clinic: Mapped[Clinic] = relationship()
     practitioner: Mapped[Practitioner] = relationship()

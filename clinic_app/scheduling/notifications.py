@@ -52,6 +52,7 @@ def queue_booking_message(booking, kind: str, token: str | None = None, previous
         html_template=f"emails/booking_{kind}.html",
         calendar=calendar,
         idempotency_key=booking_message_key(booking, kind),
+        booking_id=booking.id,
         **context,
     )
 

@@ -1,5 +1,6 @@
-"""Reminder e-mails, queued by the notification worker on every pass (``flask notifications
-send``), so nothing else needs scheduling.
+"""Reminder e-mails (and texts, for patients who agreed to them: scheduling/texts.py), queued
+by the notification worker on every pass (``flask notifications send``), so nothing else needs
+scheduling.
 
 A reminder cannot repeat the confirmation's manage link (its token is stored only as a hash,
 and a new token would break that link), so it carries a signed link to the same page, which
@@ -25,6 +26,7 @@ from clinic_app.scheduling.manage_links import sign_manage_link
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.notifications import booking_message_key, queue_booking_message
 from clinic_app.scheduling.rules import change_window_open
+from clinic_app.scheduling.texts import queue_text_reminders
 
 
 def reminder_due(start_at: datetime, announced_at: datetime, now: datetime, hours_before: int) -> bool:
@@ -49,17 +51,17 @@ def queue_due_reminders(now: datetime, hours_before: int | None = None) -> int:
         )
     ).all()
     queued_at = _messages_queued_at(bookings)
-    opted_out = _opted_out_patient_ids(bookings)
+    due = [booking for booking in bookings
+           if reminder_due(booking.start_at, queued_at.get(_announcement_key(booking), booking.created_at), now,
+                           hours_before)]
+    opted_out = _opted_out_patient_ids(due)
     queued = 0
-    for booking in bookings:
+    for booking in due:
         if booking_message_key(booking, "reminder") in queued_at or not booking.patient.email:
             continue
-        if booking.patient_id in opted_out:
-            continue
-        announced_at = queued_at.get(_announcement_key(booking), booking.created_at)
-        if reminder_due(booking.start_at, announced_at, now, hours_before):
+        if booking.patient_id not in opted_out:
             queued += _queue_reminder(booking, now)
-    return queued
+    return queued + queue_text_reminders(bookings, due, now)
 
 
 def _announcement_key(booking: Booking) -> str:
