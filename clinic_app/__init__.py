@@ -90,6 +90,7 @@ def import_models() -> None:
     import clinic_app.reporting.models  # noqa: F401
     import clinic_app.rollout.models  # noqa: F401
     import clinic_app.scheduling.models  # noqa: F401
+    import clinic_app.screening.models  # noqa: F401
     import clinic_app.treatments.models  # noqa: F401
     import clinic_app.waitlist.models  # noqa: F401
 

@@ -145,6 +145,11 @@ RECORD_URLS = [
     ("POST", "/practice/visits/{visit}/note/addenda"),
     ("POST", "/practice/visits/{visit}/note/cosign"),
     ("POST", "/practice/patients/{patient}/nudge"),
+    ("GET", "/practice/patients/{patient}/red-flags"),
+    ("POST", "/practice/patients/{patient}/red-flags"),
+    ("GET", "/practice/patients/{patient}/startback"),
+    ("POST", "/practice/patients/{patient}/startback"),
+    ("POST", "/practice/patients/{patient}/intake-questionnaire"),
 ]
 RECORD_POST = {"condition": "x", "timepoint": "intake", "subjective": "x", "pain_before": "5", "reason": "x",
                "body": "x", "sign": "y", **{f"section_{n}": "1" for n in range(1, 11)}}
@@ -196,6 +201,8 @@ def test_every_route_is_in_the_access_table(app):
         "/my/programme/{}",  # by token: tests/test_treatment_records.py
         "/my/programme/{}/check-in",  # by token, POST: tests/test_check_ins.py
         "/my/check-in",  # POST, patients only: tests/test_check_ins.py
+        "/my/intake/{}",  # by signed link: tests/test_screening.py
+        "/practice/red-flags/{}/action",  # by screen, POST: tests/test_screening.py
         "/book/manage/{}",  # by token: tests/test_booking_pages.py
         "/book/manage/{}/calendar.ics",
         "/book/manage/{}/cancel",

@@ -21,7 +21,7 @@ LAYERS = [
     ("audit", ["audit"]),
     ("demand", ["demand"]),
     ("scheduling", ["scheduling"]),
-    ("care", ["treatments", "waitlist"]),
+    ("care", ["treatments", "waitlist", "screening"]),
     ("adherence", ["adherence"]),
     ("rollout", ["rollout"]),
     ("reporting", ["reporting"]),

@@ -72,7 +72,7 @@ def test_records_made_before_0023_are_placed_at_the_clinic_where_they_were_made(
         visit.status = "completed"
     db.session.commit()
     record_odi(Actor(first.practitioner.user), patient, [1] * 10, "intake", later)
-    update_chart(Actor(treating_there.user), patient, ChartDetails("Sciatica", None, ()), later)
+    update_chart(Actor(treating_there.user), patient, ChartDetails("Sciatica", None), later)
     exercise = exercise_library()[0]
     prescribe_programme(Actor(treating_there.user), patient, treating_there, [Dose(exercise.id, 2, 10)], "", later)
     expected = {"odi_responses": here.id, "charts": there.id, "programmes": there.id}

@@ -66,20 +66,14 @@ def test_opening_the_chart_is_recorded_in_the_audit_trail(practitioner, visit):
                                                                 visit.patient_id)
 
 
-def test_ticking_a_red_flag_puts_a_prominent_warning_on_the_chart(practitioner, visit):
+def test_the_chart_shows_the_condition_and_its_chronicity(practitioner, visit):
     onset = (utcnow() - timedelta(weeks=8)).date().isoformat()
     response = practitioner.submit(f"/practice/patients/{visit.patient_id}/edit",
-                                   {"condition": "Sciatica", "onset_date": onset, "red_flags": ["bladder_bowel"]})
+                                   {"condition": "Sciatica", "onset_date": onset})
     assert response.status_code == 303
     page = practitioner.get(response.headers["Location"])
-    assert 'role="alert"' in page.text and "New bladder or bowel dysfunction" in page.text
     assert "Sciatica" in page.text and "Subacute" in page.text
-
-
-def test_a_chart_without_red_flags_has_no_warning(practitioner, visit):
-    practitioner.submit(f"/practice/patients/{visit.patient_id}/edit", {"condition": "Neck pain"})
-    page = practitioner.get(f"/practice/patients/{visit.patient_id}")
-    assert "Red flags recorded" not in page.text and "Neck pain" in page.text
+    assert "Emergency red flag" not in page.text and "Not screened yet." in page.text
 
 
 def test_an_onset_in_the_future_is_refused_beside_the_field(practitioner, visit):

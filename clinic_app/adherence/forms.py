@@ -10,6 +10,7 @@ from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
 from clinic_app.adherence.rules import Feeling
 from clinic_app.adherence.service import MAX_SETS, CheckInDetails
 from clinic_app.form_base import SiteForm
+from clinic_app.screening.rules import CHECK_IN_QUESTION
 from clinic_app.treatments.models import Programme
 
 FEELINGS = [SelectChoice(Feeling.BETTER.value, "Better"), SelectChoice(Feeling.SAME.value, "About the same"),
@@ -32,6 +33,9 @@ class CheckInForm(SiteForm):
     # validate_choice off so that "no answer" is allowed on a day without exercise.
     feeling = RadioField("Did the exercises make you feel better?", choices=FEELINGS, validate_choice=False,
                          validators=[Optional(), AnyOf([choice.value for choice in FEELINGS])])
+    # Screening's cauda equina question: "yes" shows the emergency advice and alerts the clinic.
+    cauda_equina = RadioField(CHECK_IN_QUESTION, choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
+                              default="no", validators=[Optional()])
 
     def exercise_fields(self):
         return [field for field in self if field.name.startswith("sets_")]

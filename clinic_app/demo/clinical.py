@@ -15,6 +15,7 @@ from clinic_app.accounts.models import User
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
 from clinic_app.adherence.rules import Feeling
 from clinic_app.clinics.models import Clinic
+from clinic_app.demo.screening import seed_patient_screens
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import Booking, BookingStatus, Practitioner, Service, WorkingHours
@@ -157,6 +158,7 @@ def _history(rng, clinic, practitioner, patient, index, services, exercises, tod
         next_day = _weekday_on_or_after(today + timedelta(days=2), index % 5)
         start = datetime.combine(next_day, hour, tzinfo=zone).astimezone(UTC)
         _booking(clinic, practitioner, patient, services["follow-up"], start, BookingStatus.BOOKED)
+    seed_patient_screens(patient, practitioner, course)  # demo/screening.py: red flags, STarT Back
 
 
 def _weekday_on_or_after(day: date, weekday: int) -> date:
@@ -165,8 +167,8 @@ def _weekday_on_or_after(day: date, weekday: int) -> date:
 
 def _chart(rng, clinic, patient, first_visit: date) -> None:
     db.session.add(Chart(patient_id=patient.id, clinic_id=clinic.id, condition=rng.choice(CONDITIONS),
-                         onset_date=first_visit - timedelta(weeks=rng.choice((2, 5, 9, 20, 52))),
-                         red_flags=["night_pain"] if rng.random() < 0.05 else []))
+                         onset_date=first_visit - timedelta(weeks=rng.choice((2, 5, 9, 20, 52)))))
+    rng.random()  # the draw that ticked red flags here once: kept, so the rest of the demo stays as it was
 
 
 def _booking(clinic, practitioner, patient, service, start, status) -> Booking:

@@ -36,6 +36,11 @@ AUDIT_ACTIONS = {
     "keep_patient_details": "Kept the record, setting aside details given at booking",
     "nudge_patient": "Sent a check-in nudge",
     "acknowledge_alert": "Acknowledged a check-in alert",
+    "record_red_flags": "Recorded a red-flag screen",
+    "record_red_flag_action": "Recorded the action taken on a red flag",
+    "record_startback": "Recorded a STarT Back questionnaire",
+    "send_intake_questionnaire": "E-mailed the intake questionnaire",
+    "list_red_flag_emergencies": "Was shown the patient's emergency red flag on the dashboard (first time that day)",
 }
 
 

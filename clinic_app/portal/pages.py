@@ -17,6 +17,8 @@ from clinic_app.patients.models import Patient
 from clinic_app.scheduling.booking import may_change_online
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.notifications import describe_when
+from clinic_app.screening.rules import EMERGENCY_ADVICE
+from clinic_app.screening.service import report_check_in_emergency
 from clinic_app.treatments.models import Programme
 from clinic_app.treatments.programmes import current_programme
 
@@ -26,13 +28,18 @@ def save_check_in(programme: Programme, back: str, page_with):
     form = check_in_form(programme)
     if not form.validate_on_submit():
         return page_with(form), 422
+    emergency = form.cauda_equina.data == "yes"
     try:
         record_check_in(programme, form.details(patient_today(programme.patient_id, now)), now)
+        if emergency:
+            report_check_in_emergency(programme, now)  # alerts the clinic
     except DomainError as error:
         db.session.rollback()
         form.populate_errors(error)
         return page_with(form), 422
     db.session.commit()
+    if emergency:
+        return render_template("portal/intake_done.html", emergency=True, advice=EMERGENCY_ADVICE)
     flash("Thank you: today's check-in is saved.", "success")
     return redirect(back)
 

@@ -15,6 +15,7 @@ from clinic_app.practice import (  # noqa: E402, F401 - routes join bp
     early_warning,
     record_notes,
     record_programmes,
+    record_screening,
     records,
     schedule,
     team,

@@ -18,6 +18,7 @@ from clinic_app.practice.pages import staff_actor
 from clinic_app.practice.records import on_clinic_clock, reject, visit_for_records
 from clinic_app.practice.records_forms import AddendumForm, CosignForm, NoteForm
 from clinic_app.scheduling.models import Booking
+from clinic_app.screening.service import open_emergencies
 from clinic_app.treatments.models import TreatmentNote
 from clinic_app.treatments.notes import (
     NoteDetails,
@@ -140,6 +141,7 @@ def note_page(booking: Booking, note: TreatmentNote | None, form: NoteForm, adde
         "practice/note.html", booking=booking, patient=booking.patient, note=note, form=form,
         addendum_form=addendum_form, editable=may_edit(booking, note), refusal=refusal,
         visit_time=on_clinic_clock(booking), not_yours=not_yours(booking),
+        emergency=open_emergencies([booking.patient_id]).get(booking.patient_id),
         cosign_form=CosignForm() if note is not None and can_cosign_note(current_user, booking, note)
         and all(c.user_id != current_user.id for c in note.cosignatures) else None,
     ), status

@@ -1,4 +1,4 @@
-"""A patient's chart in the practice area: the record, editing the condition and red flags, and
+"""A patient's chart in the practice area: the record, editing the condition, and
 the Oswestry questionnaire. Notes and programmes are in record_notes.py and
 record_programmes.py. Staff see only the patients of their own clinics (404 otherwise)."""
 
@@ -17,6 +17,7 @@ from clinic_app.errors import DomainError
 from clinic_app.extensions import db
 from clinic_app.practice import bp
 from clinic_app.practice.pages import staff_actor
+from clinic_app.practice.record_screening import chart_screening
 from clinic_app.practice.records_forms import ODI_QUESTIONS, ChartForm, OdiForm
 from clinic_app.practice.trend_chart import trend_chart
 from clinic_app.scheduling.models import ATTENDED, Booking
@@ -46,6 +47,7 @@ def chart(patient_id: int):
         trend_chart=trend_chart, odi_band=odi_band, odi_is_due=odi_is_due(record),
         on_clinic_clock=on_clinic_clock, age=age_on(patient.date_of_birth, utcnow().date()),
         mcid={"pain": current_app.config["NPRS_MCID_POINTS"], "odi": current_app.config["ODI_MCID_POINTS"]},
+        screening=chart_screening(patient),
     )
 
 
@@ -59,11 +61,10 @@ def chart_edit(patient_id: int):
         db.session.commit()
         if record.chart:
             form.condition.data, form.onset_date.data = record.chart.condition, record.chart.onset_date
-            form.red_flags.data = list(record.chart.red_flags)
         if record.chart_elsewhere:
             form.form_errors.append(CHART_ELSEWHERE)
     elif form.validate():
-        details = ChartDetails(form.condition.data or "", form.onset_date.data, tuple(form.red_flags.data or ()))
+        details = ChartDetails(form.condition.data or "", form.onset_date.data)
         try:
             update_chart(staff_actor(), patient, details, utcnow())
         except DomainError as error:

@@ -23,7 +23,7 @@ from clinic_app.form_base import CheckboxListField, SiteForm, SubForm
 from clinic_app.treatments.charts import TIMEPOINTS
 from clinic_app.treatments.notes import BODY_REGIONS, TECHNIQUES
 from clinic_app.treatments.programmes import DOSAGE_LIMITS
-from clinic_app.treatments.rules import ODI_MIN_ANSWERED, ODI_SECTIONS, RED_FLAGS
+from clinic_app.treatments.rules import ODI_MIN_ANSWERED, ODI_SECTIONS
 
 PAIN_MESSAGE = "Pain is scored from 0 (none) to 10 (worst imaginable)."
 PAIN_VALIDATORS = [Optional(), NumberRange(0, 10, PAIN_MESSAGE)]
@@ -93,8 +93,6 @@ class ChartForm(SiteForm):
                             description="The working diagnosis, e.g. mechanical low back pain.")
     onset_date = DateField("Onset date", validators=[Optional()],
                            description="When the current episode began; it decides acute, subacute or chronic.")
-    red_flags = CheckboxListField("Red flags", choices=[SelectChoice(code, label) for code, label in RED_FLAGS.items()],
-                                  validate_choice=False)  # the service names an unknown flag
     save = SubmitField("Save chart")
 
 

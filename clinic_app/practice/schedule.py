@@ -30,6 +30,7 @@ from clinic_app.practice.pages import staff_actor
 from clinic_app.practice.schedule_forms import STATUS_ACTIONS, GivenDetailsForm, VisitStatusForm
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.visits import mark_visit, settle_given_details
+from clinic_app.screening.service import open_emergencies
 
 DONE_MESSAGES = {
     BookingStatus.ARRIVED: "{name} is checked in.",
@@ -56,7 +57,8 @@ def schedule(clinic_id: int):
         previous=_schedule_url(clinic, first_day - timedelta(days=step), week),
         following=_schedule_url(clinic, first_day + timedelta(days=step), week),
         day_url=lambda d: _schedule_url(clinic, d, False), week_url=_schedule_url(clinic, day, True),
-        chart_url=chart_links(),
+        chart_url=chart_links(), emergencies=open_emergencies(
+            row.booking.patient_id for column in columns for _, rows in column.days for row in rows),
     )
 
 

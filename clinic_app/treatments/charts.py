@@ -1,4 +1,4 @@
-"""The patient's chart: condition, onset, red flags, visits, notes and outcome trends, as far as
+"""The patient's chart: condition, onset, visits, notes and outcome trends, as far as
 the member of staff may see them (treatments.access.RecordScope: their own clinics' records,
 and other clinics' once the patient has attended at theirs). Opening it is audited like
 changing it, and a read that showed another clinic's records is flagged. Flush, never commit."""
@@ -23,7 +23,6 @@ from clinic_app.treatments.access import RecordScope, record_scope, recording_cl
 from clinic_app.treatments.models import Chart, NoteCosignature, OdiResponse, TreatmentNote
 from clinic_app.treatments.rules import (
     ODI_SECTIONS,
-    RED_FLAGS,
     Change,
     Chronicity,
     change_in,
@@ -38,7 +37,6 @@ TIMEPOINTS = ("intake", "progress", "discharge")
 class ChartDetails:
     condition: str
     onset_date: date | None
-    red_flags: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -57,10 +55,6 @@ class PatientRecord:
     whole: bool = True
     own_clinic_ids: frozenset[int] = frozenset()
     chart_elsewhere: bool = False  # a chart exists that another clinic wrote, not shown
-
-    @property
-    def red_flags(self) -> list[str]:
-        return [RED_FLAGS[code] for code in (self.chart.red_flags if self.chart else []) if code in RED_FLAGS]
 
 
 def open_record(actor: Actor, patient: Patient, now: datetime) -> PatientRecord:
@@ -128,9 +122,6 @@ def pain_series(visits: list[Booking], notes: list[TreatmentNote]) -> list[int]:
 def update_chart(actor: Actor, patient: Patient, details: ChartDetails, now: datetime) -> Chart:
     """Write the chart (one per patient). A chart another clinic wrote, which the scope hides,
     is never overwritten unseen."""
-    unknown = set(details.red_flags) - set(RED_FLAGS)
-    if unknown:
-        raise ValidationFailed("Choose red flags from the list.", "red_flags")
     if details.onset_date and details.onset_date > now.date():
         raise ValidationFailed("The onset date cannot be in the future.", "onset_date")
     scope = record_scope(actor.user, patient)
@@ -144,7 +135,6 @@ def update_chart(actor: Actor, patient: Patient, details: ChartDetails, now: dat
     chart.clinic_id = clinic_id
     chart.condition = details.condition.strip()[:200]
     chart.onset_date = details.onset_date
-    chart.red_flags = list(details.red_flags)
     chart.updated_at, chart.updated_by_id = now, actor.user.id
     db.session.flush()
     record_event(actor, patient.id, "update_chart", chart, now)

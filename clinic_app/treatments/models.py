@@ -30,8 +30,8 @@ from clinic_app.scheduling.models import Booking, Practitioner
 
 
 class Chart(Model):
-    """What the clinic knows about a patient's condition. ``red_flags`` holds the codes of
-    clinic_app.treatments.rules.RED_FLAGS that were ticked."""
+    """What the clinic knows about a patient's condition. Red flags are screens of their own
+    (clinic_app.screening)."""
 
     __tablename__ = "charts"
 
@@ -41,7 +41,6 @@ class Chart(Model):
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
     condition: Mapped[str] = mapped_column(String(200), default="")
     onset_date: Mapped[date | None]
-    red_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -16,6 +16,7 @@ from clinic_app.audit.service import Actor, record_event
 from clinic_app.errors import Conflict, NotAllowed, ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.scheduling.models import Booking, BookingStatus
+from clinic_app.screening.service import require_action_recorded
 from clinic_app.treatments.models import NoteAddendum, NoteCosignature, NoteStatus, TreatmentNote
 
 BODY_REGIONS = ("lumbar", "thoracic", "cervical", "sacroiliac", "hip", "shoulder", "other")
@@ -80,6 +81,7 @@ def sign_note(actor: Actor, note: TreatmentNote, now: datetime) -> None:
         raise ValidationFailed("Record the pain score before treatment (0-10) before signing.", "pain_before")
     if not (note.subjective.strip() or note.assessment.strip()):
         raise ValidationFailed("Write at least the subjective or the assessment before signing.", "subjective")
+    require_action_recorded(note.patient_id)  # an open emergency red flag holds signing
     note.status, note.signed_at, note.updated_at = NoteStatus.SIGNED, now, now
     db.session.flush()
     record_event(actor, note.patient_id, "sign_note", note, now)

@@ -26,20 +26,6 @@ ODI_SECTION_MAX = 5
 ODI_MIN_ANSWERED = 8
 
 
-# Red flags for serious pathology in back pain (NICE NG59 and the UK/US red-flag consensus):
-# any one ticked puts a prominent warning on the chart.
-RED_FLAGS = {
-    "saddle_anaesthesia": "Saddle anaesthesia (numbness around the buttocks or genitals)",
-    "bladder_bowel": "New bladder or bowel dysfunction (retention, incontinence)",
-    "bilateral_leg_symptoms": "Progressive or bilateral leg weakness or numbness",
-    "cancer_history": "History of cancer",
-    "weight_loss": "Unexplained weight loss",
-    "fever": "Fever, or recent infection or IV drug use",
-    "trauma": "Significant trauma (a fall from height, a road accident)",
-    "night_pain": "Constant pain at night, not eased by rest or position",
-    "age_onset": "First episode under 20 or over 55",
-}
-
 
 class Chronicity(StrEnum):
     ACUTE = "acute"  # under 6 weeks

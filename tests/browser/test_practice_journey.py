@@ -133,8 +133,8 @@ def test_the_questionnaire_and_the_note_explain_mistakes_accessibly(page: Page, 
     page.get_by_role("button", name="Save questionnaire").click()
     expect(page.get_by_text("ODI 22% (moderate disability)")).to_be_visible()  # (2 + 9 x 1) / 50
 
-    page.goto(f"{url}/practice/patients/{visit['patient_id']}/edit")
-    page.get_by_label("Saddle anaesthesia").check()
-    page.get_by_role("button", name="Save chart").click()
-    expect(page.get_by_role("alert")).to_contain_text("Red flags recorded")
+    page.goto(f"{url}/practice/patients/{visit['patient_id']}/red-flags")
+    page.get_by_label("Unexplained weight loss").check()
+    page.get_by_role("button", name="Save red-flag screen").click()
+    expect(page.get_by_text("Urgent: refer for investigation")).to_be_visible()
     assert_accessible(page)
