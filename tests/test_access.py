@@ -18,6 +18,7 @@ PROTECTED = {
     "/my/": {"patient"},
     "/my/profile": {"patient"},
     "/my/data.json": {"patient"},
+    "/my/record.fhir.json": {"patient"},
     "/my/delete": {"patient"},
     "/my/record-access": {"patient"},
     "/practice/": {"practitioner", "clinic_manager"},

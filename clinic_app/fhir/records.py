@@ -14,12 +14,12 @@ from sqlalchemy.orm import selectinload
 from clinic_app.adherence.models import ExerciseCheckIn
 from clinic_app.audit.service import record_system_event
 from clinic_app.extensions import db
-from clinic_app.fhir import clinical
+from clinic_app.fhir import clinical, places
 from clinic_app.fhir.ids import decode_id, decode_record_id
 from clinic_app.fhir.models import FhirClient
 from clinic_app.fhir.partners import shared_patient_ids
 from clinic_app.fhir.places import practitioner_reference
-from clinic_app.fhir.responses import FhirError
+from clinic_app.fhir.responses import FhirError, full_url
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import ATTENDED, Booking, Practitioner
 from clinic_app.treatments.models import NoteCosignature, NoteStatus, OdiResponse, Programme, TreatmentNote
@@ -204,3 +204,23 @@ def record_refusal(refused: Refused) -> None:
     if refused.patient_id is not None:
         record_system_event(reader.audit_role, reader.ip_address, refused.patient_id, REFUSED, refused.resource_type,
                             None, reader.now)
+
+
+def patient_export(patient_ids: set[int], exported_at: datetime) -> dict:
+    """A patient's own record as one FHIR Bundle (type collection): each patient record joined to
+    their account, with its visits, signed notes' scores and signers, questionnaires and
+    programmes, and the clinics and practitioners they name. The patient's right of access
+    (HIPAA 45 CFR 164.524) in a format another provider's system can read."""
+    resources = [found.resource for loader in LOADERS.values() for found in loader(patient_ids)]
+    resources += _named_directory(patient_ids)
+    return {"resourceType": "Bundle", "type": "collection", "timestamp": clinical.instant(exported_at),
+            "entry": [{"fullUrl": full_url(r["resourceType"], r["id"]), "resource": r} for r in resources]}
+
+
+def _named_directory(patient_ids: set[int]) -> list[dict]:
+    """The Organization, and the Locations and Practitioners of the patient's visits."""
+    bookings = _bookings(patient_ids) if patient_ids else []
+    clinics = {b.clinic.id: b.clinic for b in bookings}
+    practitioners = {b.practitioner.id: b.practitioner for b in bookings}
+    return [places.organization(), *(places.location(c) for c in clinics.values()),
+            *(places.practitioner(p) for p in practitioners.values())]
