@@ -3,6 +3,8 @@ fhir.resources (R4B, whose models of the resources served here are those of R4).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from fhir.resources.R4B import get_fhir_model_class
 
 FHIR_JSON = "application/fhir+json"
@@ -78,8 +80,8 @@ def token_request(client, client_id: str, key, scope: str, **assertion):
         "client_assertion": signed_assertion(client_id, key, **assertion)})
 
 
-def access_token(client, partner, key, scope: str) -> str:
-    response = token_request(client, partner.client_id, key, scope)
+def access_token(client, partner, key, scope: str, **assertion) -> str:
+    response = token_request(client, partner.client_id, key, scope, **assertion)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["access_token"]
 
@@ -119,3 +121,22 @@ def make_treated_patient(**patient):
     db.session.commit()
     assert utcnow() > after
     return booking, author
+
+
+@contextmanager
+def live_server(app):
+    """The app on a real local HTTP server (threads), PUBLIC_URL set to its address: its URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{http.server_port}"
+    app.config["PUBLIC_URL"] = url
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield url
+    finally:
+        http.shutdown()
+        thread.join(timeout=10)

@@ -9,6 +9,7 @@ from tests.fhir_support import fhir_get
 
 # Routes under /fhir/R4/ that are not resource interactions.
 INFRASTRUCTURE = {("GET", "/fhir/R4/metadata"), ("GET", "/fhir/R4/.well-known/smart-configuration"),
+                  ("GET", "/fhir/R4/openapi.json"),
                   ("POST", "/fhir/R4/auth/token")}
 
 

@@ -6,35 +6,33 @@ Patient, Encounters and Observations. Every resource it receives validates with 
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
 
 import pytest
 import requests
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import AuthorizationError, ResourceNotFound
-from werkzeug.serving import make_server
 
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
 from clinic_app.fhir.partners import share_patient
 from tests.factories import make_clinic, make_practitioner, make_service
-from tests.fhir_support import make_treated_patient, new_key, register_partner, signed_assertion, validated
+from tests.fhir_support import (
+    live_server,
+    make_treated_patient,
+    new_key,
+    register_partner,
+    signed_assertion,
+    validated,
+)
 
 READS = "system/Patient.read system/Encounter.read system/Observation.read system/Appointment.read"
 
 
 @pytest.fixture
 def server(app):
-    """The app on a real local HTTP server (threads), PUBLIC_URL set to its address."""
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{http.server_port}"
-    app.config["PUBLIC_URL"] = url
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    http.shutdown()
-    thread.join(timeout=10)
+    with live_server(app) as url:
+        yield url
 
 
 def smart_token(base: str, client_id: str, key, scope: str) -> str:

@@ -192,3 +192,11 @@ def test_draft_notes_do_not_leave(client, partner, key):
     assert entries(fhir_get(client, "/fhir/R4/Provenance", token)) == []
     assert entries(fhir_get(client, "/fhir/R4/Encounter", token)) == []
     assert [a["status"] for a in entries(fhir_get(client, "/fhir/R4/Appointment", token))] == ["booked"]
+
+
+@pytest.mark.parametrize("patient", ["0", "Patient/not-an-id", "x" * 300])
+def test_a_patient_id_that_names_nobody_matches_nothing(client, partner, key, shared, patient):
+    """Found by schemathesis: such an id was once written to the audit trail as a refusal."""
+    token = access_token(client, partner, key, ALL_READS)
+    assert fhir_get(client, f"/fhir/R4/Appointment?patient={patient}", token)["total"] == 0
+    assert audit("fhir_refused") == []

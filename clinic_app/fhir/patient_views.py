@@ -106,9 +106,7 @@ def _patients_asked_for(reader: Reader, resource_type: str) -> list[int] | None:
     if resource_type == "Patient" or not request.args.get("patient"):
         return None
     ids = [decode_record_id("Patient", opaque) for opaque in reference_ids("patient", "Patient")]
-    if any(patient_id is None for patient_id in ids):
-        return [-1]  # an id that names no patient matches nothing (and refuses nobody's record)
-    return [patient_id for patient_id in ids if patient_id is not None]
+    return [patient_id for patient_id in ids if patient_id is not None]  # an id naming no patient matches nothing
 
 
 def _matches(resource_type: str, candidate: found.Found) -> bool:

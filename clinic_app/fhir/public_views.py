@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort
+from flask import abort, jsonify
 
 from clinic_app import clock
 from clinic_app.fhir import directory as found
 from clinic_app.fhir import places
 from clinic_app.fhir.capability import SearchParam, capability_statement, supports
+from clinic_app.fhir.openapi import openapi_document
 from clinic_app.fhir.params import date_range, near, reference_ids, token_codes, values
 from clinic_app.fhir.responses import FhirError, fhir_response
 from clinic_app.fhir.searching import search_answer
@@ -21,6 +22,12 @@ US_CORE = places.US_CORE
 @bp.get("/metadata")
 def metadata():
     return fhir_response(capability_statement(clock.utcnow().date().isoformat()))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The API as OpenAPI 3, derived from the CapabilityStatement (for OpenAPI tooling)."""
+    return jsonify(openapi_document(capability_statement(clock.utcnow().date().isoformat())))
 
 
 @supports("Organization", "read", public=True, profile=US_CORE + "us-core-organization")

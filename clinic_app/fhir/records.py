@@ -201,7 +201,7 @@ def refuse(reader: Reader, patient_id: int | None, resource_type: str, message: 
 
 def record_refusal(refused: Refused) -> None:
     reader = refused.reader
-    if refused.patient_id is not None:
+    if refused.patient_id is not None and db.session.get(Patient, refused.patient_id) is not None:
         record_system_event(reader.audit_role, reader.ip_address, refused.patient_id, REFUSED, refused.resource_type,
                             None, reader.now)
 
