@@ -98,7 +98,7 @@ def test_a_partner_reads_the_patient_encounters_and_observations_it_was_shared(c
     token = access_token(client, partner, key, ALL_READS)
     patient = entries(fhir_get(client, "/fhir/R4/Patient", token))[0]
     assert patient["name"][0] == {"use": "official", "family": "Whitfield", "given": ["Dana"]}
-    assert str(shared.patient_id) not in patient["id"]
+    assert patient["id"] != str(shared.patient_id) and len(patient["id"]) == 32  # opaque, not the database id
     encounters = entries(fhir_get(client, f"/fhir/R4/Encounter?patient=Patient/{patient['id']}", token))
     assert [e["status"] for e in encounters] == ["finished"]
     observations = entries(fhir_get(client, f"/fhir/R4/Observation?patient={patient['id']}", token))
