@@ -200,3 +200,15 @@ def test_a_patient_id_that_names_nobody_matches_nothing(client, partner, key, sh
     token = access_token(client, partner, key, ALL_READS)
     assert fhir_get(client, f"/fhir/R4/Appointment?patient={patient}", token)["total"] == 0
     assert audit("fhir_refused") == []
+
+
+def test_head_office_sees_a_partners_reads_in_the_audit_trail(client, partner, key, shared):
+    from clinic_app.accounts.models import Role
+    from tests.factories import make_user
+
+    token = access_token(client, partner, key, ALL_READS)
+    fhir_get(client, "/fhir/R4/Patient", token)
+    head_office = make_user(Role.HEAD_OFFICE)
+    client.login(head_office.email)
+    page = client.get(f"/headoffice/audit?patient_id={shared.patient_id}").text
+    assert "partner system (FHIR)" in page and f"fhir client:{partner.id}" in page
