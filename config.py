@@ -48,6 +48,10 @@ class Config:
     EMAIL_VERIFICATION_LIMIT = "5 per hour"  # "send the confirmation link again"
     # Bookings, cancellations and moves through the JSON API, together, from one address.
     BOOKING_API_LIMIT = "10 per minute;30 per hour"
+    # FHIR API (clinic_app/fhir): how long a partner's access token lives (SMART Backend Services
+    # suggests five minutes at most), and token requests allowed per address.
+    FHIR_TOKEN_SECONDS = 300
+    FHIR_TOKEN_LIMIT = "30 per minute"
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
     MAIL_DEFAULT_SENDER = "Back Solution <no-reply@backsolution.example>"

@@ -85,6 +85,7 @@ def import_models() -> None:
     import clinic_app.audit.models  # noqa: F401
     import clinic_app.clinics.models  # noqa: F401
     import clinic_app.demand.models  # noqa: F401
+    import clinic_app.fhir.models  # noqa: F401
     import clinic_app.notifications.models  # noqa: F401
     import clinic_app.patients.models  # noqa: F401
     import clinic_app.reporting.models  # noqa: F401
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from clinic_app.clinics.views import bp as clinics
     from clinic_app.demand.views import bp as demand
     from clinic_app.extensions import api as json_api
+    from clinic_app.fhir.views import bp as fhir
     from clinic_app.headoffice import bp as headoffice
     from clinic_app.portal import bp as portal
     from clinic_app.practice import bp as practice
@@ -112,11 +114,20 @@ def register_blueprints(app: Flask) -> None:
     from clinic_app.sms import bp as sms
     from clinic_app.waitlist.views import bp as waitlist
 
-    for blueprint in (public, clinics, demand, accounts, booking, waitlist, portal, practice, headoffice, admin, sms):
+    for blueprint in (public, clinics, demand, accounts, booking, waitlist, portal, practice, headoffice, admin, sms,
+                      fhir):
         app.register_blueprint(blueprint)
     app.register_blueprint(two_factor)  # also checks every staff request (idle timeout, enrolment)
     json_api.register_blueprint(api)
     json_api.register_blueprint(booking_api)
+    register_fhir_token_server(app)
+
+
+def register_fhir_token_server(app: Flask) -> None:
+    """Authlib's OAuth 2.0 server behind /fhir/R4/auth/token (clinic_app/fhir/auth.py)."""
+    from clinic_app.fhir.auth import create_token_server
+
+    app.extensions["fhir_token_server"] = create_token_server(app)
 
 
 def register_write_lock(app: Flask) -> None:
@@ -128,19 +139,23 @@ def register_write_lock(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from clinic_app.errors import register_error_format
     from clinic_app.errors import register_error_handlers as register
+    from clinic_app.fhir.responses import outcome_response
 
     register(app)
+    register_error_format("/fhir/", outcome_response)  # every FHIR error is an OperationOutcome
 
 
 def register_commands(app: Flask) -> None:
     from clinic_app.accounts.cli import users
     from clinic_app.audit.cli import audit
     from clinic_app.demo.cli import seed_demo
+    from clinic_app.fhir.cli import fhir
     from clinic_app.notifications.cli import notifications, outbox
     from clinic_app.reporting.cli import reports
 
-    for command in (users, audit, seed_demo, notifications, outbox, reports):
+    for command in (users, audit, seed_demo, notifications, outbox, reports, fhir):
         app.cli.add_command(command)
     from clinic_app.backup.cli import backup, restore
 

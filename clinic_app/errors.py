@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import marshmallow as ma
-from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from marshmallow import fields
@@ -82,7 +83,19 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+# Areas that answer errors in their own format, by path prefix (the FHIR API answers an
+# OperationOutcome): prefix -> render(status, code, message, field_errors) -> response.
+ERROR_FORMATS: dict[str, Callable[[int, str, str, dict | None], Response]] = {}
+
+
+def register_error_format(prefix: str, render: Callable[[int, str, str, dict | None], Response]) -> None:
+    ERROR_FORMATS[prefix] = render
+
+
 def error_response(status: int, code: str, message: str, field_errors: dict | None = None):
+    for prefix, render in ERROR_FORMATS.items():
+        if request.path.startswith(prefix):
+            return render(status, code, message, field_errors)
     if wants_json():
         body: dict[str, object] = {"code": code, "message": message}
         if field_errors:

@@ -18,6 +18,7 @@ PROTECTED = {
     "/my/": {"patient"},
     "/my/profile": {"patient"},
     "/my/data.json": {"patient"},
+    "/my/record.fhir.json": {"patient"},
     "/my/delete": {"patient"},
     "/my/record-access": {"patient"},
     "/practice/": {"practitioner", "clinic_manager"},
@@ -278,6 +279,9 @@ def test_every_route_is_in_the_access_table(app):
         "/api/v1/bookings/{}/cancel",
         "/api/v1/bookings/{}/reschedule",
     }
+    # the FHIR API: public directory, token endpoint, and the patient resources a partner's
+    # token opens: tests/test_fhir_public.py, tests/test_fhir_records.py, tests/test_fhir_capability.py
+    tested_elsewhere |= {shape(rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/fhir/R4/")}
     covered = {shape(url.split("?")[0]) for url in [*PROTECTED, *PUBLIC]} | tested_elsewhere
     routes = {shape(rule.rule) for rule in app.url_map.iter_rules()}
     assert routes - covered == set()

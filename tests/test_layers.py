@@ -25,6 +25,7 @@ LAYERS = [
     ("adherence", ["adherence"]),
     ("rollout", ["rollout"]),
     ("reporting", ["reporting"]),
+    ("interoperability", ["fhir"]),
     ("pages", ["public", "booking", "portal", "practice", "headoffice", "admin", "api", "sms", "demo", "backup"]),
 ]
 # (importer, imported): why a lower layer may import a higher one here. Keep this short.

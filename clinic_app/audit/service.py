@@ -37,6 +37,20 @@ def record_event(actor: Actor, patient_id: int, action: str, subject=None, now: 
         object_id=getattr(subject, "id", None) if subject is not None else patient_id,
         ip_address=(actor.ip_address or "")[:45],
     )
+    _append(content)
+
+
+def record_system_event(system: str, ip_address: str, patient_id: int, action: str, object_type: str,
+                        object_id: int | None, now: datetime | None = None) -> None:
+    """Record an access by a system with no user account (a FHIR partner client): ``system``
+    names it in actor_role (fhir_client:<id>), and actor_id stays empty."""
+    _append(EventContent(at=now or utcnow(), actor_id=None, actor_role=system[:20], patient_id=patient_id,
+                         action=action[:40], object_type=object_type[:30], object_id=object_id,
+                         ip_address=(ip_address or "")[:45]))
+
+
+def _append(content: EventContent) -> None:
+    """Add the event at the head of the chain."""
     prev_hash = _lock_chain_head()
     db.session.add(AuditEvent(**vars(content), prev_hash=prev_hash, hash=event_hash(prev_hash, content)))
     db.session.flush()

@@ -8,6 +8,7 @@ import json
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, logout_user
+from sqlalchemy import select
 
 from clinic_app.accounts.forms import DeletionForm, ProfileForm, ResendVerificationForm
 from clinic_app.accounts.patient_account import ProfileDetails, request_deletion, update_profile
@@ -16,6 +17,8 @@ from clinic_app.accounts.verification import send_verification_email
 from clinic_app.clock import utcnow
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db, limiter
+from clinic_app.fhir.records import patient_export
+from clinic_app.patients.models import Patient
 from clinic_app.patients.texting import account_texts_on, set_account_texts
 from clinic_app.portal import bp
 from clinic_app.portal.my_data import export_account_data
@@ -67,6 +70,18 @@ def data_download():
     body = json.dumps(export_account_data(current_user, utcnow()), indent=2, ensure_ascii=False)
     response = current_app.response_class(body, mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="back-solution-my-data.json"'
+    return response
+
+
+@bp.get("/record.fhir.json")
+@area_required("portal")
+def fhir_record_download():
+    """The patient's own health record as a FHIR R4 Bundle, to take to another provider (as
+    /my/data.json, the patient reading their own record is not a staff access)."""
+    patient_ids = set(db.session.scalars(select(Patient.id).where(Patient.user_id == current_user.id)))
+    body = json.dumps(patient_export(patient_ids, utcnow()), indent=2, ensure_ascii=False)
+    response = current_app.response_class(body, mimetype="application/fhir+json")
+    response.headers["Content-Disposition"] = 'attachment; filename="back-solution-record.fhir.json"'
     return response
 
 
