@@ -78,12 +78,9 @@ def get_clinic(clinic_id: int) -> Clinic | None:
     return db.session.get(Clinic, clinic_id)
 
 
-def get_public_clinic(clinic_id: int) -> Clinic | None:
-    return db.session.scalar(
-        select(Clinic)
-        .where(Clinic.id == clinic_id, Clinic.status.in_(PUBLIC_STATUSES))
-        .options(selectinload(Clinic.opening_hours))
-    )
+def get_public_clinic(clinic_id: int, with_hours: bool = True) -> Clinic | None:
+    query = select(Clinic).where(Clinic.id == clinic_id, Clinic.status.in_(PUBLIC_STATUSES))
+    return db.session.scalar(query.options(selectinload(Clinic.opening_hours)) if with_hours else query)
 
 
 def get_clinic_by_slug(slug: str, public_only: bool = True) -> Clinic | None:
