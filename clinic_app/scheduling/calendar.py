@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Date, Integer, Time, cast, exists, literal_column, null, select, union_all
+from sqlalchemy import Date, Integer, Time, bindparam, cast, exists, literal_column, null, select, union_all
 
 from clinic_app.clinics.models import ClinicClosure, OpeningHours
 from clinic_app.clock import UTCDateTime
@@ -58,15 +59,29 @@ def read_calendar(
 ) -> ClinicCalendar:
     """The calendar of the practitioners offering the service at the clinic (only
     ``practitioner_id`` when given); none when the clinic does not offer the service."""
-    offering = _offering(clinic_id, service_id, practitioner_id)
-    branches = _branches(clinic_id, offering, first_day, days, window, with_bookings)
-    rows = db.session.execute(union_all(*branches)).all()
-    return _sorted_out(rows)
+    statement = _statement(practitioner_id is not None, with_bookings)
+    parameters = {
+        "clinic_id": clinic_id, "service_id": service_id, "first_day": first_day,
+        "last_day": first_day + timedelta(days=days), "window_start": window[0], "window_end": window[1],
+        "busy_from": window[0] - LONGEST_VISIT,
+    }
+    if practitioner_id is not None:
+        parameters["practitioner_id"] = practitioner_id
+    return _sorted_out(db.session.execute(statement, parameters).all())
 
 
-def _offering(clinic_id: int, service_id: int, practitioner_id: int | None):
+@cache
+def _statement(one_practitioner: bool, with_bookings: bool):
+    """The UNION ALL, built once per shape with bound parameters: building and keying a
+    seven-branch statement on every request cost more than running it."""
+    offering = _offering(one_practitioner)
+    return union_all(*_branches(offering, with_bookings))
+
+
+def _offering(one_practitioner: bool):
     """Ids of active practitioners with hours at the clinic who offer the service, when the
     clinic offers it."""
+    clinic_id, service_id = bindparam("clinic_id"), bindparam("service_id")
     query = (
         select(WorkingHours.practitioner_id)
         .join(Practitioner, Practitioner.id == WorkingHours.practitioner_id)
@@ -75,8 +90,8 @@ def _offering(clinic_id: int, service_id: int, practitioner_id: int | None):
                practitioner_services.c.service_id == service_id,
                exists().where(clinic_services.c.clinic_id == clinic_id, clinic_services.c.service_id == service_id))
     )
-    if practitioner_id is not None:
-        query = query.where(WorkingHours.practitioner_id == practitioner_id)
+    if one_practitioner:
+        query = query.where(WorkingHours.practitioner_id == bindparam("practitioner_id"))
     return query.distinct().scalar_subquery()
 
 
@@ -96,9 +111,9 @@ def _row(kind: int, practitioner_id=None, weekday=None, on_date=None, starts=Non
     )
 
 
-def _branches(clinic_id, offering, first_day: date, days: int, window, with_bookings: bool) -> list:
-    last_day = first_day + timedelta(days=days)
-    start, end = window
+def _branches(offering, with_bookings: bool) -> list:
+    clinic_id, first_day, last_day = bindparam("clinic_id"), bindparam("first_day"), bindparam("last_day")
+    start, end = bindparam("window_start"), bindparam("window_end")
     branches = [
         _row(WEEKLY, WorkingHours.practitioner_id, WorkingHours.weekday, starts=WorkingHours.starts,
              ends=WorkingHours.ends).where(WorkingHours.clinic_id == clinic_id,
@@ -118,7 +133,7 @@ def _branches(clinic_id, offering, first_day: date, days: int, window, with_book
     if with_bookings:
         branches.append(_row(BUSY, Booking.practitioner_id, start_at=Booking.start_at, end_at=Booking.blocked_until)
                         .where(Booking.practitioner_id.in_(offering), Booking.status.in_(ACTIVE_STATUSES),
-                               Booking.start_at < end, Booking.start_at > start - LONGEST_VISIT,
+                               Booking.start_at < end, Booking.start_at > bindparam("busy_from"),
                                Booking.blocked_until > start))
     return branches
 
