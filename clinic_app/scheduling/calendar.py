@@ -81,7 +81,7 @@ def _statement(one_practitioner: bool, with_bookings: bool):
 def _offering(one_practitioner: bool):
     """Ids of active practitioners with hours at the clinic who offer the service, when the
     clinic offers it."""
-    clinic_id, service_id = bindparam("clinic_id"), bindparam("service_id")
+    clinic_id, service_id = bindparam("clinic_id", type_=Integer()), bindparam("service_id", type_=Integer())
     query = (
         select(WorkingHours.practitioner_id)
         .join(Practitioner, Practitioner.id == WorkingHours.practitioner_id)
@@ -91,7 +91,7 @@ def _offering(one_practitioner: bool):
                exists().where(clinic_services.c.clinic_id == clinic_id, clinic_services.c.service_id == service_id))
     )
     if one_practitioner:
-        query = query.where(WorkingHours.practitioner_id == bindparam("practitioner_id"))
+        query = query.where(WorkingHours.practitioner_id == bindparam("practitioner_id", type_=Integer()))
     return query.distinct().scalar_subquery()
 
 
@@ -112,8 +112,9 @@ def _row(kind: int, practitioner_id=None, weekday=None, on_date=None, starts=Non
 
 
 def _branches(offering, with_bookings: bool) -> list:
-    clinic_id, first_day, last_day = bindparam("clinic_id"), bindparam("first_day"), bindparam("last_day")
-    start, end = bindparam("window_start"), bindparam("window_end")
+    clinic_id = bindparam("clinic_id", type_=Integer())
+    first_day, last_day = bindparam("first_day", type_=Date()), bindparam("last_day", type_=Date())
+    start, end = bindparam("window_start", type_=UTCDateTime()), bindparam("window_end", type_=UTCDateTime())
     branches = [
         _row(WEEKLY, WorkingHours.practitioner_id, WorkingHours.weekday, starts=WorkingHours.starts,
              ends=WorkingHours.ends).where(WorkingHours.clinic_id == clinic_id,
@@ -133,7 +134,7 @@ def _branches(offering, with_bookings: bool) -> list:
     if with_bookings:
         branches.append(_row(BUSY, Booking.practitioner_id, start_at=Booking.start_at, end_at=Booking.blocked_until)
                         .where(Booking.practitioner_id.in_(offering), Booking.status.in_(ACTIVE_STATUSES),
-                               Booking.start_at < end, Booking.start_at > bindparam("busy_from"),
+                               Booking.start_at < end, Booking.start_at > bindparam("busy_from", type_=UTCDateTime()),
                                Booking.blocked_until > start))
     return branches
 
