@@ -19,18 +19,21 @@ import urllib.parse
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from clinic_app.clinics.models import Clinic
+from clinic_app.clinics.service import add_closure
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
 from clinic_app.scheduling.availability import free_slots
-from clinic_app.scheduling.models import Booking, BookingStatus
+from clinic_app.scheduling.models import Booking, BookingStatus, Practitioner, TimeOff
 from tests.conftest import TEST_DATABASE_URL, FormClient
 from tests.factories import DEFAULT_PASSWORD, make_clinic, make_practitioner, make_service, make_user
 from tests.servers import start_gunicorn, stop, wait_until_up
@@ -304,3 +307,62 @@ def test_message_flashed_by_one_instance_is_shown_once_by_the_other(app, instanc
 
     assert "You have been logged out." in browser.get(f"{second}/").text
     assert "You have been logged out." not in browser.get(f"{first}/").text
+
+
+def _free_times(url: str, clinic_id: int, day, address: str) -> set[tuple[str, int]]:
+    """(start, practitioner) pairs the availability API of this instance lists for ``day``."""
+    request = urllib.request.Request(  # noqa: S310 - local test server
+        f"{url}/api/v1/clinics/{clinic_id}/availability?service=follow-up&start={day.isoformat()}&days=1",
+        headers=_forwarded_headers(address))
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        return {(slot["start"], slot["practitioner_id"]) for slot in json.loads(response.read())["slots"]}
+
+
+def _post(url: str, path: str, body: dict, address: str) -> tuple[int, dict]:
+    request = urllib.request.Request(  # noqa: S310 - local test server
+        f"{url}{path}", data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **_forwarded_headers(address)})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, {}
+
+
+@pytest.mark.timeout(300)
+def test_every_change_shows_in_the_very_next_availability_answer_of_the_other_instance(app, instances):
+    """No instance keeps free times of its own: what one instance (or anyone writing to the
+    database) changed, the other's next answer already shows (issue 19)."""
+    first, second = instances
+    clinic, free = _clinic_with_two_practitioners()
+    day = free[0].astimezone(ZoneInfo(clinic.timezone)).date()
+    times = [(n, _address(5000 + n)) for n in range(6)]  # a fresh address per write: the limit is 3 a minute
+    before = _free_times(second, clinic.id, day, times[0][1])
+    start, practitioner_id = sorted(before)[2]
+
+    body = {**_booking_body(5000, clinic.id, datetime.fromisoformat(start)), "practitioner_id": practitioner_id}
+    status, booked = _post(first, "/api/v1/bookings", body, times[1][1])
+    assert status == 201
+    assert (start, practitioner_id) not in _free_times(second, clinic.id, day, times[0][1])
+
+    token = booked["booking"]["manage_token"]
+    later, _ = sorted(before)[-1]
+    status, moved = _post(second, f"/api/v1/bookings/{token}/reschedule", {"start": later}, times[2][1])
+    assert status == 200
+    after_move = _free_times(first, clinic.id, day, times[0][1])
+    assert (start, practitioner_id) in after_move
+    assert (later, moved["booking"]["practitioner_id"]) not in after_move
+
+    status, _ = _post(first, f"/api/v1/bookings/{token}/cancel", {"reason": "No longer needed"}, times[3][1])
+    assert status == 200
+    assert _free_times(second, clinic.id, day, times[0][1]) == before
+
+    practitioner = db.session.get(Practitioner, practitioner_id)
+    db.session.add(TimeOff(practitioner_id=practitioner.id, start_at=datetime.fromisoformat(start),
+                           end_at=datetime.fromisoformat(start) + timedelta(minutes=30)))
+    db.session.commit()
+    assert (start, practitioner_id) not in _free_times(first, clinic.id, day, times[0][1])
+    add_closure(db.session.get(Clinic, clinic.id), day, "Staff training")
+    db.session.commit()
+    assert _free_times(second, clinic.id, day, times[0][1]) == set()

@@ -16,7 +16,25 @@ from contextlib import contextmanager
 
 from bench.nearest.common import machine, make_app, percentile, write_results
 
-__all__ = ["machine", "make_app", "percentile", "write_results", "default_backend", "temporary_database"]
+__all__ = ["machine", "make_app", "percentile", "write_results", "default_backend", "temporary_database",
+           "require_wrk"]
+
+WRK_MISSING = """wrk (the HTTP load generator) is not installed, and this benchmark needs it.
+Install it, then run the benchmark again:
+    Debian / Ubuntu:  sudo apt-get install wrk
+    Fedora:           sudo dnf install wrk
+    macOS:            brew install wrk
+    from source:      git clone https://github.com/wg/wrk && make -C wrk && cp wrk/wrk /usr/local/bin/"""
+
+
+def require_wrk() -> None:
+    """Stop with the install instructions (exit status 2), not a traceback, when wrk is missing."""
+    import shutil
+    import sys
+
+    if shutil.which("wrk") is None:
+        print(WRK_MISSING, file=sys.stderr)
+        raise SystemExit(2)
 
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -269,7 +269,7 @@ def _copy_bookings(rows: Iterable[dict]) -> int:
     total = 0
     with connection.cursor() as cursor, cursor.copy(f"COPY bookings ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([row[c] for c in columns])
+            copy.write_row([row.get(c) for c in columns])  # columns a row leaves out are NULL
             total += 1
     db.session.commit()
     return total

@@ -34,7 +34,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench.availability import data
-from bench.availability.common import machine, make_app, temporary_database, write_results
+from bench.availability.common import machine, make_app, require_wrk, temporary_database, write_results
 from clinic_app.clinics.models import Clinic
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
@@ -259,6 +259,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--in-process", type=int, default=200, help="bookings made in-process afterwards")
     args = parser.parse_args(argv)
+    require_wrk()
     load_before = os.getloadavg()[0]
     with temporary_database("postgresql", "http") as url, tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         app = make_app(url)

@@ -12,6 +12,17 @@
 # Everything it starts (database, gunicorn) is removed on exit, also on Ctrl-C or failure.
 set -euo pipefail
 
+if ! command -v wrk >/dev/null 2>&1; then
+    cat >&2 <<'MISSING'
+wrk (the HTTP load generator) is not installed, and this benchmark needs it.
+Install it, then run the benchmark again:
+    Debian / Ubuntu:  sudo apt-get install wrk
+    Fedora:           sudo dnf install wrk
+    macOS:            brew install wrk
+MISSING
+    exit 2
+fi
+
 cd "$(dirname "$0")/../.."
 CLINICS=${CLINICS:-10000}
 ROUNDS=${ROUNDS:-2}

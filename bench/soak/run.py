@@ -31,7 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.availability.common import machine, temporary_database, write_results  # noqa: E402
+from bench.availability.common import machine, require_wrk, temporary_database, write_results  # noqa: E402
 from bench.availability.throughput import parse_wrk  # noqa: E402
 from tests.public_site import demand_points, public_paths  # noqa: E402
 from tests.servers import crashes, seed_demo, start_gunicorn, stop, wait_until_up  # noqa: E402
@@ -97,6 +97,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (concurrent clients)")
     args = parser.parse_args(argv)
+    require_wrk()
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
         results = {backend: soak(backend, args, Path(tmp)) for backend in args.backends.split(",")}
     print()

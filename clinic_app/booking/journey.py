@@ -96,7 +96,7 @@ def read_journey(values: Mapping[str, str], now: datetime, upto: str) -> Journey
 
 
 def open_clinic(slug: str) -> Clinic | None:
-    clinic = get_clinic_by_slug(slug) if SLUG.fullmatch(slug) else None
+    clinic = get_clinic_by_slug(slug, with_hours=False) if SLUG.fullmatch(slug) else None
     return clinic if clinic is not None and clinic.status == ClinicStatus.OPEN else None
 
 

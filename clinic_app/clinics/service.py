@@ -78,20 +78,17 @@ def get_clinic(clinic_id: int) -> Clinic | None:
     return db.session.get(Clinic, clinic_id)
 
 
-def get_public_clinic(clinic_id: int) -> Clinic | None:
-    return db.session.scalar(
-        select(Clinic)
-        .where(Clinic.id == clinic_id, Clinic.status.in_(PUBLIC_STATUSES))
-        .options(selectinload(Clinic.opening_hours))
-    )
+def get_public_clinic(clinic_id: int, with_hours: bool = True) -> Clinic | None:
+    query = select(Clinic).where(Clinic.id == clinic_id, Clinic.status.in_(PUBLIC_STATUSES))
+    return db.session.scalar(query.options(selectinload(Clinic.opening_hours)) if with_hours else query)
 
 
-def get_clinic_by_slug(slug: str, public_only: bool = True) -> Clinic | None:
-    query = (
-        select(Clinic)
-        .where(Clinic.slug == slug)
-        .options(selectinload(Clinic.opening_hours), selectinload(Clinic.closures))
-    )
+def get_clinic_by_slug(slug: str, public_only: bool = True, with_hours: bool = True) -> Clinic | None:
+    """The clinic at this address; ``with_hours`` loads its opening hours and closures with it
+    (the clinic's page shows them; the booking pages do not need them)."""
+    query = select(Clinic).where(Clinic.slug == slug)
+    if with_hours:
+        query = query.options(selectinload(Clinic.opening_hours), selectinload(Clinic.closures))
     if public_only:
         query = query.where(Clinic.status.in_(PUBLIC_STATUSES))
     return db.session.scalar(query)

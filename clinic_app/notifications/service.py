@@ -42,23 +42,27 @@ def queue_email(
     With an ``idempotency_key`` already queued, nothing is added (and None returned).
     ``calendar`` is (iCalendar text, METHOD); ``booking_id`` the visit it is about, if any.
     """
-    if idempotency_key and db.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.idempotency_key == idempotency_key)
-    ):
-        return None
-    message = OutboxMessage(
-        recipient=recipient,
-        subject=subject,
-        body_text=render_template(template, **context),
-        body_html=render_template(html_template, **context) if html_template else "",
-        calendar=calendar[0] if calendar else "",
-        calendar_method=calendar[1] if calendar else "",
-        idempotency_key=idempotency_key,
-        booking_id=booking_id,
-    )
-    db.session.add(message)
-    db.session.flush()
-    return message
+    row = {
+        "recipient": recipient,
+        "subject": subject,
+        "body_text": render_template(template, **context),
+        "body_html": render_template(html_template, **context) if html_template else "",
+        "calendar": calendar[0] if calendar else "",
+        "calendar_method": calendar[1] if calendar else "",
+        "idempotency_key": idempotency_key,
+        "booking_id": booking_id,
+    }
+    if not idempotency_key:
+        message = OutboxMessage(**row)
+        db.session.add(message)
+        db.session.flush()
+        return message
+    # One INSERT ... ON CONFLICT DO NOTHING instead of a look-up and an insert.
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    statement = (insert(OutboxMessage).values(**row, created_at=now, next_attempt_at=now)
+                 .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(OutboxMessage))
+    return db.session.scalars(statement).first()
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from clinic_app.accounts.rules import normalise_email
+from clinic_app.clock import utcnow
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
 from clinic_app.patients.rules import IDENTITY_FIELDS, identity_differences
@@ -28,7 +29,7 @@ class PatientMatch:
     patient: Patient
     # Identity details given that differ from an existing record (rules.identity_differences).
     differences: dict[str, str]
-    created: bool = False  # the record is new: these details made it
+    created: bool = False  # the record was made by this call
 
 
 def match_or_create_patient(details: PatientDetails, user_id: int | None = None) -> PatientMatch:
@@ -40,13 +41,16 @@ def match_or_create_patient(details: PatientDetails, user_id: int | None = None)
     the desk to confirm with the patient (accept_identity_details)."""
     email = normalise_email(details.email)
     given = {name: getattr(details, name).strip() for name in IDENTITY_FIELDS}
-    found = _find_patient(email, details.date_of_birth)
-    patient = found or _create_patient(email, details.date_of_birth, given)
+    patient = _create_patient(email, details.date_of_birth, given, user_id)
+    created = patient is not None
+    patient = patient or _find_patient(email, details.date_of_birth)
+    if patient is None:
+        raise LookupError("a patient record that refused a duplicate cannot be found")
     differences = identity_differences(_identity(patient), given)
     if user_id is not None and patient.user_id is None:
         patient.user_id = user_id
-    db.session.flush()
-    return PatientMatch(patient, differences, created=found is None)
+        db.session.flush()
+    return PatientMatch(patient, differences, created)
 
 
 def accept_identity_details(patient: Patient, details: dict[str, str]) -> None:
@@ -65,16 +69,15 @@ def _find_patient(email: str, date_of_birth: date) -> Patient | None:
     return db.session.scalar(select(Patient).where(Patient.email == email, Patient.date_of_birth == date_of_birth))
 
 
-def _create_patient(email: str, date_of_birth: date, identity: dict[str, str]) -> Patient:
-    """A new record; when a simultaneous request created the same person first (two tabs,
-    a double click), theirs is used, as it stands."""
-    try:
-        with db.session.begin_nested():
-            patient = Patient(email=email, date_of_birth=date_of_birth, **identity)
-            db.session.add(patient)
-        return patient
-    except IntegrityError:
-        raced = _find_patient(email, date_of_birth)
-        if raced is None:
-            raise  # not the simultaneous creation this handles
-        return raced
+def _create_patient(email: str, date_of_birth: date, identity: dict[str, str], user_id: int | None) -> Patient | None:
+    """A new record, or None when one with this e-mail and date of birth exists (made earlier,
+    or by a simultaneous request: two tabs, a double click; PostgreSQL waits for that one to
+    commit). One INSERT ... ON CONFLICT DO NOTHING: no look-up first, no savepoint."""
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(Patient)
+        .values(email=email, date_of_birth=date_of_birth, user_id=user_id, created_at=utcnow(), **identity)
+        .on_conflict_do_nothing(index_elements=["email", "date_of_birth"])
+        .returning(Patient)
+    )
+    return db.session.scalars(statement).first()

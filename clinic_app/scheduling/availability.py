@@ -1,4 +1,4 @@
-"""Free times at a clinic: load schedules and busy intervals (one query each), then ask the
+"""Free times at a clinic: read its calendar (one statement, scheduling.calendar), then ask the
 pure engine in scheduling.rules."""
 
 from __future__ import annotations
@@ -13,20 +13,9 @@ from sqlalchemy import select
 
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
-from clinic_app.scheduling.models import (
-    ACTIVE_STATUSES,
-    Booking,
-    DatedHours,
-    Practitioner,
-    ScheduleBreak,
-    Service,
-    TimeOff,
-    WorkingHours,
-)
-from clinic_app.scheduling.rules import BookingPolicy, PractitionerDay, Slot, WallInterval, available_slots
-
-# No visit is longer than this: the busy query can then use the (practitioner, start) index.
-LONGEST_VISIT = timedelta(hours=12)
+from clinic_app.scheduling.calendar import LONGEST_VISIT, read_calendar
+from clinic_app.scheduling.models import ACTIVE_STATUSES, Booking, Practitioner, Service, WorkingHours
+from clinic_app.scheduling.rules import BookingPolicy, Slot, available_slots
 
 
 def booking_policy() -> BookingPolicy:
@@ -70,22 +59,23 @@ def free_slots(
     ignore_bookings: bool = False,
     policy: BookingPolicy | None = None,
 ) -> list[Slot]:
-    """Every free slot for the service at the clinic over ``days`` local days."""
-    practitioners = practitioners_offering(clinic, service, practitioner_id)
-    if not practitioners or clinic not in service.clinics:
-        return []
-    ids = [p.id for p in practitioners]
+    """Every free slot for the service at the clinic over ``days`` local days (one statement:
+    scheduling.calendar)."""
     window = _utc_window(clinic.timezone, first_day, days)
+    calendar = read_calendar(clinic.id, service.id, first_day, days, window, practitioner_id,
+                             with_bookings=not ignore_bookings)
+    if not calendar.schedules:
+        return []
     return available_slots(
         zone_name=clinic.timezone,
         first_day=first_day,
         days=days,
         duration_minutes=service.duration_minutes,
         buffer_minutes=service.buffer_after_minutes,
-        schedules=_schedules(ids, clinic.id, first_day, days, window),
-        opening=_opening(clinic),
-        closures={closure.closed_on for closure in clinic.closures},
-        busy={} if ignore_bookings else busy_intervals(ids, *window),
+        schedules=calendar.schedules,
+        opening=calendar.opening,
+        closures=calendar.closures,
+        busy=calendar.busy,
         now=now,
         policy=policy or booking_policy(),
     )
@@ -113,51 +103,3 @@ def _utc_window(zone_name: str, first_day: date, days: int) -> tuple[datetime, d
     start = datetime.combine(first_day, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(first_day + timedelta(days=days), time(0), tzinfo=zone).astimezone(UTC)
     return start, end
-
-
-def _opening(clinic: Clinic) -> dict[int, list[WallInterval]]:
-    opening: dict[int, list[WallInterval]] = defaultdict(list)
-    for hours in clinic.opening_hours:
-        opening[hours.weekday].append(WallInterval(hours.opens, hours.closes))
-    return opening
-
-
-def _schedules(ids: list[int], clinic_id: int, first_day: date, days: int, window) -> list[PractitionerDay]:
-    weekly = _by_practitioner(
-        db.session.scalars(select(WorkingHours).where(WorkingHours.practitioner_id.in_(ids),
-                                                      WorkingHours.clinic_id == clinic_id)),
-        key=lambda row: row.weekday,
-    )
-    breaks = _by_practitioner(
-        db.session.scalars(select(ScheduleBreak).where(ScheduleBreak.practitioner_id.in_(ids))),
-        key=lambda row: row.weekday,
-    )
-    dated = _by_practitioner(
-        db.session.scalars(
-            select(DatedHours).where(
-                DatedHours.practitioner_id.in_(ids),
-                DatedHours.clinic_id == clinic_id,
-                DatedHours.on_date.between(first_day, first_day + timedelta(days=days)),
-            )
-        ),
-        key=lambda row: row.on_date,
-    )
-    time_off: dict[int, list[tuple]] = defaultdict(list)
-    for row in db.session.scalars(
-        select(TimeOff).where(
-            TimeOff.practitioner_id.in_(ids), TimeOff.start_at < window[1], TimeOff.end_at > window[0]
-        )
-    ):
-        time_off[row.practitioner_id].append((row.start_at, row.end_at))
-    return [
-        PractitionerDay(pid, weekly.get(pid, {}), breaks.get(pid, {}), dated.get(pid, {}), time_off.get(pid, []))
-        for pid in ids
-    ]
-
-
-def _by_practitioner(rows, key) -> dict[int, dict]:
-    """{practitioner_id: {key(row): [WallInterval, ...]}}"""
-    grouped: dict[int, dict] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        grouped[row.practitioner_id][key(row)].append(WallInterval(row.starts, row.ends))
-    return grouped

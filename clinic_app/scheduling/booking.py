@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clinic_app.clinics.models import Clinic, ClinicStatus
@@ -25,8 +25,16 @@ from clinic_app.extensions import db
 from clinic_app.patients.rules import TEXT_PHONE_MESSAGE, InvalidPhoneNumber
 from clinic_app.patients.service import PatientDetails, PatientMatch, match_or_create_patient
 from clinic_app.patients.texting import give_text_consent
-from clinic_app.scheduling.availability import booking_policy, free_slots, staff_booking_policy
-from clinic_app.scheduling.models import Booking, BookingStatus, Service
+from clinic_app.scheduling.availability import booking_policy, free_slots, practitioners_offering, staff_booking_policy
+from clinic_app.scheduling.models import (
+    Booking,
+    BookingStatus,
+    Practitioner,
+    Service,
+    WorkingHours,
+    clinic_services,
+    practitioner_services,
+)
 from clinic_app.scheduling.notifications import queue_booking_message
 from clinic_app.scheduling.rules import Slot, change_window_open
 from clinic_app.scheduling.signals import booking_cancelled, booking_made, booking_moved
@@ -68,15 +76,15 @@ class BookingRequest:
 
 def book_appointment(request: BookingRequest, now: datetime) -> tuple[Booking, str]:
     """Book the visit; return it and its manage token (shown once, stored only as a hash)."""
-    clinic, service = _clinic_and_service(request.clinic_id, request.service_slug)
+    clinic, service, team = _clinic_service_and_team(request.clinic_id, request.service_slug)
     slot = _free_slot(clinic, service, request.start, request.practitioner_id, now, online=request.online)
     match = match_or_create_patient(request.patient, request.user_id)
     patient = match.patient
-    _check_patient_may_book(patient.id, service, request.new_patient, now)
+    _check_patient_may_book(patient.id, service, request.new_patient, now, known_patient=not match.created)
     token = secrets.token_urlsafe(32)
     booking = Booking(
-        reference=_new_reference(), clinic_id=clinic.id, practitioner_id=slot.practitioner_id, service_id=service.id,
-        patient_id=patient.id, start_at=slot.start, end_at=slot.end,
+        reference=_new_reference(), clinic=clinic, practitioner=team[slot.practitioner_id], service=service,
+        patient=patient, start_at=slot.start, end_at=slot.end,
         blocked_until=slot.end + timedelta(minutes=service.buffer_after_minutes),
         source=request.source, pain_area=request.pain_area.strip(), new_patient=request.new_patient,
         manage_token_hash=hash_token(token), created_by_id=request.created_by_id,
@@ -150,19 +158,36 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _clinic_and_service(clinic_id: int, service_slug: str) -> tuple[Clinic, Service]:
+def _clinic_service_and_team(clinic_id: int, service_slug: str) -> tuple[Clinic, Service, dict[int, Practitioner]]:
+    """The open clinic and the active service it offers, in one statement, with the
+    practitioners who offer it there (so the confirmation names the one booked without another
+    read); which of clinic and service is wrong is worked out only when that fails."""
+    offers = and_(
+        Practitioner.active.is_(True),
+        Practitioner.id.in_(select(practitioner_services.c.practitioner_id)
+                            .where(practitioner_services.c.service_id == Service.id)),
+        exists().where(WorkingHours.practitioner_id == Practitioner.id, WorkingHours.clinic_id == Clinic.id),
+    )
+    found = db.session.execute(
+        select(Clinic, Service, Practitioner)
+        .join(clinic_services, clinic_services.c.clinic_id == Clinic.id)
+        .join(Service, Service.id == clinic_services.c.service_id)
+        .outerjoin(Practitioner, offers)
+        .where(Clinic.id == clinic_id, Clinic.status == ClinicStatus.OPEN, Service.slug == service_slug,
+               Service.active.is_(True))
+    ).all()
+    if found:
+        return found[0][0], found[0][1], {p.id: p for _, _, p in found if p is not None}
     clinic = db.session.get(Clinic, clinic_id)
     if clinic is None or clinic.status != ClinicStatus.OPEN:
         raise ValidationFailed("Choose a clinic that is open for bookings.", "clinic_id")
-    service = db.session.scalar(select(Service).where(Service.slug == service_slug, Service.active.is_(True)))
-    if service is None or clinic not in service.clinics:
-        raise ValidationFailed("This clinic does not offer that service.", "service")
-    return clinic, service
+    raise ValidationFailed("This clinic does not offer that service.", "service")
 
 
 def _free_slot(clinic, service, start, practitioner_id, now, prefer=None, online=True) -> Slot:
     """The free slot at exactly ``start``: the chosen practitioner's, or the preferred one's,
-    or the first available. Raises when the time is not bookable or no longer free. Staff
+    or the first available. The day's free slots are computed once; why the time is refused
+    (not a bookable time, or just taken) is worked out only when it is. Staff
     (``online=False``) may book without the patients' minimum notice."""
     policy = booking_policy() if online else staff_booking_policy()
     if start.tzinfo is None:
@@ -170,15 +195,26 @@ def _free_slot(clinic, service, start, practitioner_id, now, prefer=None, online
     if start <= now:
         raise ValidationFailed("That time has already passed.", "start")
     local_day = start.astimezone(_zone(clinic)).date()
-    grid = free_slots(clinic, service, local_day, 1, now, practitioner_id, ignore_bookings=True, policy=policy)
-    if not any(slot.start == start for slot in grid):
-        raise ValidationFailed("That is not a bookable time at this clinic: choose one of the times offered.", "start")
     free = [slot for slot in free_slots(clinic, service, local_day, 1, now, practitioner_id, policy=policy)
             if slot.start == start]
     if not free:
-        raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
-                              _next_free(clinic, service, start, practitioner_id, now, policy=policy), _zone(clinic))
+        raise _refusal(clinic, service, start, practitioner_id, now, policy)
     return next((slot for slot in free if slot.practitioner_id == prefer), free[0])
+
+
+def _refusal(clinic, service, start, practitioner_id, now, policy) -> ValidationFailed | SlotUnavailable:
+    """Why ``start`` is not free: a practitioner who does not offer the service here, a time
+    that is not on the clinic's grid of bookable times, or one that was just taken."""
+    if practitioner_id is not None and not practitioners_offering(clinic, service, practitioner_id):
+        return ValidationFailed("Choose a practitioner who offers this service at this clinic, or leave it out "
+                                "for the first available.", "practitioner_id")
+    local_day = start.astimezone(_zone(clinic)).date()
+    grid = free_slots(clinic, service, local_day, 1, now, practitioner_id, ignore_bookings=True, policy=policy)
+    if not any(slot.start == start for slot in grid):
+        return ValidationFailed("That is not a bookable time at this clinic: choose one of the times offered.",
+                                "start")
+    return SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
+                           _next_free(clinic, service, start, practitioner_id, now, policy=policy), _zone(clinic))
 
 
 def _next_free(clinic, service, after: datetime, practitioner_id, now, count: int = 5, policy=None) -> list[Slot]:
@@ -198,23 +234,34 @@ DEADLOCK_DETECTED = "40P01"
 
 
 def _insert_or_conflict(booking: Booking, clinic, service, now, online: bool = True) -> None:
+    """Insert (or move) the booking; the database's constraint is the guard against a visit
+    that overlaps another. When it refuses, the whole transaction is rolled back (nothing of
+    the request is kept) and the next free times are read in a fresh one."""
+    start, clinic_id, service_id = booking.start_at, clinic.id, service.id
     try:
-        with db.session.begin_nested():
-            db.session.add(booking)
+        db.session.add(booking)
+        db.session.flush()
     except (IntegrityError, OperationalError) as error:
         # PostgreSQL: two overlapping inserts can wait on each other in the exclusion constraint;
         # the deadlock detector then refuses one of them (40P01). That one lost the race.
         if isinstance(error, OperationalError) and getattr(error.orig, "sqlstate", None) != DEADLOCK_DETECTED:
             raise
+        db.session.rollback()
+        clinic, service = db.session.get(Clinic, clinic_id), db.session.get(Service, service_id)
         raise SlotUnavailable("Sorry, that time was just taken. Here are the next free times.",
-                              _next_free(clinic, service, booking.start_at, None, now,
+                              _next_free(clinic, service, start, None, now,
                                          policy=booking_policy() if online else staff_booking_policy()),
                               _zone(clinic)) from None
 
 
-def _check_patient_may_book(patient_id: int, service: Service, new_patient: bool, now: datetime) -> None:
+def _check_patient_may_book(patient_id: int, service: Service, new_patient: bool, now: datetime,
+                            known_patient: bool = True) -> None:
+    """A new-patient service only for new patients; no more than MAX_FUTURE_BOOKINGS_PER_PATIENT
+    upcoming visits (a record this booking has just created has none)."""
     if service.new_patients_only and not new_patient:
         raise ValidationFailed(f"{service.name} is for new patients. Choose a follow-up visit instead.", "service")
+    if not known_patient:
+        return
     upcoming = db.session.scalar(
         select(func.count()).select_from(Booking).where(
             Booking.patient_id == patient_id, Booking.status == BookingStatus.BOOKED, Booking.start_at > now

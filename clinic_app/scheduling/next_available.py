@@ -18,6 +18,7 @@ from sqlalchemy import select
 from clinic_app.clinics.models import Clinic, ClinicStatus
 from clinic_app.extensions import db
 from clinic_app.scheduling.availability import booking_policy, busy_intervals
+from clinic_app.scheduling.calendar import read_calendar
 from clinic_app.scheduling.models import (
     DatedHours,
     Practitioner,
@@ -76,16 +77,24 @@ def next_free_times(clinics: list[Clinic], now: datetime, days: int = NEXT_AVAIL
     searches = _searches([c for c in clinics if c.status == ClinicStatus.OPEN], now)
     if not searches:
         return {}
-    ids = sorted({pid for search in searches for pid in search.practitioner_ids})
     window = _utc_window(searches, days)
-    schedules = _ScheduleBook(searches, ids, window, days)
-    busy = busy_intervals(ids, *window)
-    found = {}
-    for search in searches:
-        start = _first_start(search, schedules.for_clinic(search), busy, now, days)
-        if start is not None:
-            found[search.clinic.id] = NextFreeTime(search.clinic.slug, search.service.slug, search.service.name, start)
-    return found
+    if len(searches) == 1:  # a clinic's own page: its whole calendar in one statement
+        search = searches[0]
+        calendar = read_calendar(search.clinic.id, search.service.id, search.first_day, days, window)
+        starts = {search.clinic.id: _first_start(search, calendar.schedules, calendar.opening, calendar.closures,
+                                                 calendar.busy, now, days)}
+    else:
+        ids = sorted({pid for search in searches for pid in search.practitioner_ids})
+        schedules = _ScheduleBook(searches, ids, window, days)
+        busy = busy_intervals(ids, *window)
+        starts = {search.clinic.id: _first_start(search, schedules.for_clinic(search), _opening(search.clinic),
+                                                 {closure.closed_on for closure in search.clinic.closures}, busy,
+                                                 now, days)
+                  for search in searches}
+    return {
+        search.clinic.id: NextFreeTime(search.clinic.slug, search.service.slug, search.service.name, start)
+        for search in searches if (start := starts[search.clinic.id]) is not None
+    }
 
 
 def first_bookable_service(clinic: Clinic, services: list[Service], offered: set[int]) -> Service | None:
@@ -197,14 +206,17 @@ def _grouped(rows, owner, key) -> dict:
     return grouped
 
 
-def _first_start(search: _Search, schedules: list[PractitionerDay], busy: dict, now: datetime,
-                 days: int) -> datetime | None:
-    """The first free start, a day at a time so the search stops at the first day with one."""
-    clinic, service = search.clinic, search.service
+def _opening(clinic: Clinic) -> dict[int, list[WallInterval]]:
     opening: dict[int, list[WallInterval]] = defaultdict(list)
     for hours in clinic.opening_hours:
         opening[hours.weekday].append(WallInterval(hours.opens, hours.closes))
-    closures = {closure.closed_on for closure in clinic.closures}
+    return opening
+
+
+def _first_start(search: _Search, schedules: list[PractitionerDay], opening: dict[int, list[WallInterval]],
+                 closures: set[date], busy: dict, now: datetime, days: int) -> datetime | None:
+    """The first free start, a day at a time so the search stops at the first day with one."""
+    clinic, service = search.clinic, search.service
     policy = booking_policy()
     for offset in range(days):
         slots = available_slots(

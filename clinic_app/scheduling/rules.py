@@ -41,23 +41,23 @@ class BookingPolicy:
     horizon_days: int = 90
 
 
-class BusyTimes:
+class BusyTimes[Instant: (datetime, int)]:
     """Intervals a practitioner is taken, answering "does [start, end) clash?" in O(log n).
+    Instants are datetimes, or (inside the engine) integer microseconds since the epoch.
 
     Among the intervals that start before ``end``, one overlaps exactly when the latest of
     their ends is after ``start``: a running maximum of ends answers that with one bisect.
     """
 
-    def __init__(self, intervals: list[tuple[datetime, datetime]]):
+    def __init__(self, intervals: list[tuple[Instant, Instant]]):
         ordered = sorted(intervals)
-        self._starts = [b_start for b_start, _ in ordered]
-        self._latest_end = []
-        latest = None
+        self._starts: list[Instant] = [b_start for b_start, _ in ordered]
+        self._latest_end: list[Instant] = []
         for _, b_end in ordered:
-            latest = b_end if latest is None or b_end > latest else latest
+            latest = b_end if not self._latest_end or b_end > self._latest_end[-1] else self._latest_end[-1]
             self._latest_end.append(latest)
 
-    def clashes(self, start: datetime, end: datetime) -> bool:
+    def clashes(self, start: Instant, end: Instant) -> bool:
         index = bisect.bisect_left(self._starts, end)
         return index > 0 and self._latest_end[index - 1] > start
 
@@ -133,22 +133,38 @@ def available_slots(
     clinic is open and not closed for a holiday, starts on the slot grid, respects the
     minimum notice and the horizon, and neither it nor its buffer overlaps the practitioner's
     time off or another booking's time (that booking's end plus its own buffer).
+
+    The work is in integer microseconds since the epoch: each local day's wall minutes become
+    instants by adding the day's one UTC offset (a day when the clocks change is walked a start
+    at a time through ``wall_to_instant``, as the rule above states it).
     """
     zone = ZoneInfo(zone_name)
     earliest, last_day = bookable_window(zone, now, policy)
-    length, blocked = timedelta(minutes=duration_minutes), timedelta(minutes=duration_minutes + buffer_minutes)
-    taken_by_practitioner = [BusyTimes(busy.get(s.practitioner_id, []) + s.time_off) for s in schedules]
-    slots = []
+    earliest_us = _epoch_us(earliest)
+    length_us, blocked_us = duration_minutes * MINUTE_US, (duration_minutes + buffer_minutes) * MINUTE_US
+    taken_by_practitioner = [
+        BusyTimes([(_epoch_us(b_start), _epoch_us(b_end)) for b_start, b_end in busy.get(s.practitioner_id, [])]
+                  + [(_epoch_us(b_start), _epoch_us(b_end)) for b_start, b_end in s.time_off])
+        for s in schedules
+    ]
+    found: list[tuple[int, int]] = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         if day in closures or day > last_day:
             continue
+        clock = _DayClock(day, zone)
         for schedule, taken in zip(schedules, taken_by_practitioner, strict=True):
             for interval in working_intervals(schedule, day, opening.get(day.weekday(), [])):
-                for start in _grid_starts(day, interval, zone, length, policy.slot_interval_minutes):
-                    if start >= earliest and not taken.clashes(start, start + blocked):
-                        slots.append(Slot(start, start + length, schedule.practitioner_id))
-    return sorted(slots, key=lambda slot: (slot.start, slot.practitioner_id))
+                for start in clock.grid_starts(interval, length_us, policy.slot_interval_minutes):
+                    if start >= earliest_us and not taken.clashes(start, start + blocked_us):
+                        found.append((start, schedule.practitioner_id))
+    found.sort()
+    length = timedelta(minutes=duration_minutes)
+    slots = []
+    for start_us, practitioner_id in found:
+        start = EPOCH + timedelta(microseconds=start_us)
+        slots.append(Slot(start, start + length, practitioner_id))
+    return slots
 
 
 def first_available(slots: list[Slot]) -> list[Slot]:
@@ -159,15 +175,59 @@ def first_available(slots: list[Slot]) -> list[Slot]:
     return list(chosen.values())
 
 
-def _grid_starts(day: date, interval: WallInterval, zone: ZoneInfo, length: timedelta, step_minutes: int):
-    """Starts on the slot grid (from the interval's start) whose visit ends inside the interval."""
-    end = wall_to_instant(day, interval.ends, zone) or _after_gap(day, interval.ends, zone)
-    wall = datetime.combine(day, interval.starts)
-    while wall.time() < interval.ends and wall.date() == day:
-        start = wall_to_instant(day, wall.time(), zone)
-        if start is not None and start + length <= end:
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MINUTE_US = 60_000_000
+_ONE_US = timedelta(microseconds=1)
+
+
+def _epoch_us(moment: datetime) -> int:
+    return (moment - EPOCH) // _ONE_US
+
+
+class _DayClock:
+    """One local day's wall clock: its midnight as an instant and, when the UTC offset is the
+    same at both ends of the day (every day but the two a year when the clocks change), wall
+    minutes map to instants by one addition."""
+
+    def __init__(self, day: date, zone: ZoneInfo):
+        self.day, self.zone = day, zone
+        midnight = datetime.combine(day, time(0), tzinfo=zone)
+        next_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        self.steady = midnight.utcoffset() == next_midnight.utcoffset()
+        self.midnight_us = _epoch_us(midnight)
+
+    def grid_starts(self, interval: WallInterval, length_us: int, step_minutes: int):
+        """Starts on the slot grid (from the interval's start), in epoch microseconds, whose
+        visit ends inside the interval."""
+        first, last = _wall_minutes(interval.starts), _wall_minutes(interval.ends)
+        if not self.steady or first is None or last is None:
+            yield from self._walked_starts(interval, length_us, step_minutes)
+            return
+        base, step = self.midnight_us, step_minutes * MINUTE_US
+        end = base + last * MINUTE_US
+        start = base + first * MINUTE_US
+        while start + length_us <= end:
             yield start
-        wall += timedelta(minutes=step_minutes)
+            start += step
+
+    def _walked_starts(self, interval: WallInterval, length_us: int, step_minutes: int):
+        """A day the clocks change: each wall start turned into an instant on its own (a skipped
+        time is no slot; a repeated one is the first), the visit's real length kept."""
+        day, zone = self.day, self.zone
+        end = _epoch_us(wall_to_instant(day, interval.ends, zone) or _after_gap(day, interval.ends, zone))
+        wall = datetime.combine(day, interval.starts)
+        while wall.time() < interval.ends and wall.date() == day:
+            start = wall_to_instant(day, wall.time(), zone)
+            if start is not None and _epoch_us(start) + length_us <= end:
+                yield _epoch_us(start)
+            wall += timedelta(minutes=step_minutes)
+
+
+def _wall_minutes(moment: time) -> int | None:
+    """Minutes since midnight of a whole-minute wall time (None for one with seconds)."""
+    if moment.second or moment.microsecond:
+        return None
+    return moment.hour * 60 + moment.minute
 
 
 def _after_gap(day: date, moment: time, zone: ZoneInfo) -> datetime:

@@ -52,7 +52,7 @@ def recount_after_flush(session: Session, flush_context) -> None:
         rebuild(connection, clinic_id)
     places = {place for booking in bookings for place in _places(booking)}
     if places:
-        recount(connection, places)
+        recount(connection, places, session)
 
 
 def _places(booking: Booking) -> set[tuple[int, datetime]]:
@@ -66,10 +66,9 @@ def _places(booking: Booking) -> set[tuple[int, datetime]]:
     return {(booking.clinic_id, booking.start_at), (before("clinic_id"), before("start_at"))}
 
 
-def recount(connection, places: set[tuple[int, datetime]]) -> None:
+def recount(connection, places: set[tuple[int, datetime]], session: Session | None = None) -> None:
     """Recompute the rows of the clinics' local days of these instants."""
-    zones = dict(connection.execute(select(Clinic.id, Clinic.timezone).where(
-        Clinic.id.in_({clinic_id for clinic_id, _ in places}))).all())
+    zones = _zones(connection, {clinic_id for clinic_id, _ in places}, session)
     days = sorted({(clinic_id, start.astimezone(ZoneInfo(zones[clinic_id])).date()) for clinic_id, start in places})
     for clinic_id, day in days:
         _lock_row(connection, clinic_id, day)
@@ -80,6 +79,21 @@ def recount(connection, places: set[tuple[int, datetime]]) -> None:
         ).one()
         connection.execute(update(Daily).where(Daily.clinic_id == clinic_id, Daily.day == day)
                            .values(dict(zip(FIGURES, (int(value) for value in figures), strict=True))))
+
+
+def _zones(connection, clinic_ids: set[int], session: Session | None) -> dict[int, str]:
+    """Each clinic's time zone: from the session when it holds the clinic loaded (a booking has
+    just read it; after the flush its value is the stored one), else read."""
+    zones = {}
+    for clinic_id in clinic_ids:
+        key = inspect(Clinic).identity_key_from_primary_key((clinic_id,))
+        clinic = session.identity_map.get(key) if session is not None else None
+        if clinic is not None and "timezone" in clinic.__dict__:
+            zones[clinic_id] = clinic.timezone
+    missing = clinic_ids - zones.keys()
+    if missing:
+        zones.update(connection.execute(select(Clinic.id, Clinic.timezone).where(Clinic.id.in_(missing))).all())
+    return zones
 
 
 def _lock_row(connection, clinic_id: int, day: date) -> None:
