@@ -72,6 +72,11 @@ def refile(connection, scale: str, *, source_ids=None, booking_ids=None, clinic_
     if source_ids is not None:
         cleared, rows = cleared.where(OutcomeScore.source_id.in_(source_ids)), rows.where(source.id.in_(source_ids))
     if booking_ids is not None:
+        if scale == "nprs" and connection.dialect.name == "postgresql":
+            # A note being signed now has no row yet to wait on: wait on the note itself, so
+            # that the select below sees it signed, with this visit's change.
+            connection.execute(select(TreatmentNote.id).where(TreatmentNote.booking_id.in_(booking_ids))
+                               .with_for_update())
         cleared = cleared.where(OutcomeScore.booking_id.in_(booking_ids))
         rows = rows.where(_booking_column(scale).in_(booking_ids))
     if clinic_id is not None:
