@@ -95,10 +95,14 @@ class Config:
     MAX_FUTURE_BOOKINGS_PER_PATIENT = 3
     # A waitlist entry stops waiting after this many days (or on its own "before" date).
     WAITLIST_DAYS = 30
-    # Minimal clinically important differences for low back pain (Ostelo et al., Spine 2008):
-    # a fall of this many points counts as improvement (see clinic_app/treatments/rules.py).
+    # Minimal clinically important differences, the absolute floor of the outcome rule
+    # (clinic_app/reporting/definitions.py): NPRS 2 points (Childs et al., Spine 2005), ODI 6
+    # points (Fritz & Irrgang, Phys Ther 2001); improved also needs a 30% fall.
     NPRS_MCID_POINTS = 2
-    ODI_MCID_POINTS = 10
+    ODI_MCID_POINTS = 6
+    # An episode of care with no visit for this many days is closed automatically (discharged
+    # for "no visit"); the patient's next visit opens a new one.
+    EPISODE_AUTO_CLOSE_DAYS = 60
     # A clinic farther than this does not serve a patient: the search offers "tell me when a
     # clinic opens near me" and records the search as unserved demand.
     SERVICE_RADIUS_MILES = 50

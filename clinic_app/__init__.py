@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -225,3 +226,9 @@ def register_template_helpers(app: Flask) -> None:
     def clock(value) -> str:
         """A time of day as people read it: 8:00 AM."""
         return value.strftime("%-I:%M %p")
+
+    @app.template_filter("at_clinic")
+    def at_clinic(value, clinic) -> str:
+        """A stored instant on the clinic's clock, with its zone: Feb 3, 2026 at 4:05 PM EST."""
+        local = value.astimezone(ZoneInfo(clinic.timezone))
+        return f"{local:%b %-d, %Y} at {local:%-I:%M %p} {local.tzname()}"

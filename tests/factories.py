@@ -143,3 +143,26 @@ def make_bookable_clinic() -> tuple[int, str]:
     slot = free_slots(clinic, service, (now + timedelta(days=3)).date(), 7, now)[0]
     db.session.commit()
     return clinic.id, slot.start.isoformat()
+
+
+def make_note(booking, author, pain: int | None, signed: bool = True, **fields):
+    """The visit's treatment note, written straight to the database in the visit's episode of
+    care (signed unless told otherwise): reporting and chart tests build histories with it."""
+    from clinic_app.treatments.episodes import episode_for_visit
+    from clinic_app.treatments.models import NoteStatus, TreatmentNote
+
+    status = NoteStatus.SIGNED if signed else NoteStatus.DRAFT
+    note = TreatmentNote(booking_id=booking.id, patient_id=booking.patient_id, author_id=author.id,
+                         episode_id=episode_for_visit(booking).id, pain_before=pain, status=status,
+                         signed_at=booking.end_at if signed else None, **fields)
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def make_seen_visit(status: str = "completed", **booking):
+    """A visit (make_booking) the patient came to: marked seen, or ``status``; ready for its note."""
+    visit = make_booking(**booking)
+    visit.status = status
+    db.session.commit()
+    return visit

@@ -140,6 +140,7 @@ RECORD_URLS = [
     ("POST", "/practice/patients/{patient}/edit"),
     ("GET", "/practice/patients/{patient}/odi"),
     ("POST", "/practice/patients/{patient}/odi"),
+    ("POST", "/practice/patients/{patient}/episodes/{episode}/discharge"),
     ("GET", "/practice/patients/{patient}/programme"),
     ("POST", "/practice/patients/{patient}/programme"),
     ("GET", "/practice/visits/{visit}/note"),
@@ -167,7 +168,7 @@ def other_clinics_visit(world):
 def test_records_of_another_clinics_patient_stay_closed(client, world, other_clinics_visit, role, method, url):
     """Staff of clinic A get 404 for a clinic B patient (no hint the patient exists); patients,
     head office and admin never reach the practice area; nothing is read or written."""
-    path = url.format(patient=other_clinics_visit.patient_id, visit=other_clinics_visit.id)
+    path = url.format(patient=other_clinics_visit.patient_id, visit=other_clinics_visit.id, episode=1)
     _signed_in(client, world, role)
     if method == "GET":
         response = client.get(path)

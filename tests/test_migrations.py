@@ -10,9 +10,11 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from clinic_app.audit.service import Actor, record_event
+from clinic_app.clock import utcnow
 from clinic_app.extensions import db
 from clinic_app.treatments.charts import ChartDetails, record_odi, update_chart
 from clinic_app.treatments.library import seed_exercise_library
+from clinic_app.treatments.notes import NoteDetails, note_for_visit, save_draft, sign_note
 from clinic_app.treatments.programmes import Dose, exercise_library, prescribe_programme
 from tests.factories import make_booking, make_clinic, make_practitioner, make_service, make_user
 
@@ -90,3 +92,49 @@ def test_records_made_before_0023_are_placed_at_the_clinic_where_they_were_made(
     assert db.session.scalar(text("SELECT count(*) FROM programme_exercises")) == 1
     if db.engine.dialect.name == "sqlite":
         assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+
+
+def test_0024_moves_notes_and_questionnaires_into_episodes_and_keeps_signed_notes_closed(app):
+    """Visits two weeks apart share an episode; one after a gap of 60 days or more opens the
+    next, and the earlier is closed as "no visit" 60 days after its last visit. Signed notes get
+    their episode and stay closed; drafts and questionnaires get theirs too."""
+    _empty_database()
+    upgrade()
+    now = utcnow()
+    first = make_booking(now=now - timedelta(days=200), email="course@example.com")
+    clinic, service, practitioner = first.clinic, first.service, first.practitioner
+    second = make_booking(clinic=clinic, service=service, practitioner=practitioner, email="course@example.com",
+                          now=first.start_at + timedelta(days=13))
+    third = make_booking(clinic=clinic, service=service, practitioner=practitioner, email="course@example.com",
+                         now=now - timedelta(days=10))
+    actor = Actor(practitioner.user)
+    for visit in (first, second, third):
+        visit.status = "completed"
+    db.session.commit()
+    for visit, pain, signed in ((first, 7, True), (second, 5, True), (third, 4, False)):
+        note = note_for_visit(actor, visit, visit.end_at)
+        save_draft(actor, note, NoteDetails(subjective="Better", pain_before=pain), visit.end_at)
+        if signed:
+            sign_note(actor, note, visit.end_at)
+    record_odi(actor, first.patient, [2] * 10, "intake", first.end_at, booking_id=first.id)
+    db.session.commit()
+    first, second, third = first.id, second.id, third.id
+    db.session.remove()
+
+    downgrade(revision="0023")
+    assert "episodes" not in inspect(db.engine).get_table_names()
+    upgrade()
+    episodes = db.session.execute(text(
+        "SELECT id, intake_booking_id, discharge_reason FROM episodes ORDER BY opened_at")).all()
+    assert [(row.intake_booking_id, row.discharge_reason) for row in episodes] == [
+        (first, "no_visit"), (third, None)]
+    notes = dict(db.session.execute(text("SELECT booking_id, episode_id FROM treatment_notes")).all())
+    assert notes == {first: episodes[0].id, second: episodes[0].id, third: episodes[1].id}
+    assert db.session.scalar(text("SELECT episode_id FROM odi_responses")) == episodes[0].id
+    # The derived table is refilled: the two signed pain scores and the questionnaire.
+    assert db.session.scalar(text("SELECT count(*) FROM outcome_scores")) == 3
+    with pytest.raises(IntegrityError, match="signed note"):
+        db.session.execute(text("UPDATE treatment_notes SET pain_before = 0 WHERE booking_id = :b"), {"b": first})
+    db.session.rollback()
+    downgrade(revision="0023")
+    assert db.session.scalar(text("SELECT count(*) FROM treatment_notes")) == 3

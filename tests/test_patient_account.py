@@ -290,6 +290,7 @@ def treated(app):
     user = verified_patient()
     visit = make_booking(email="sam@example.com", date_of_birth=BIRTHDAY)
     visit.patient.user_id = user.id
+    visit.status = "completed"
     author = Actor(visit.practitioner.user, "203.0.113.7")
     note = note_for_visit(author, visit, utcnow())
     save_draft(author, note, NoteDetails(subjective="Stiff after driving", pain_before=6, pain_after=3), utcnow())
@@ -330,6 +331,7 @@ def test_my_data_leaves_out_notes_not_yet_signed(client, treated):
     user, visit, _ = treated
     second = make_booking(visit.clinic, visit.service, visit.practitioner, email="sam@example.com",
                           date_of_birth=BIRTHDAY, now=utcnow() - timedelta(days=2))
+    second.status = "arrived"
     author = Actor(visit.practitioner.user, "203.0.113.7")
     save_draft(author, note_for_visit(author, second, utcnow()), NoteDetails(subjective="Draft thoughts"), utcnow())
     db.session.commit()
@@ -381,6 +383,7 @@ def test_my_data_dates_a_visit_pain_score_by_the_day_at_the_clinic(client):
                          date_of_birth=BIRTHDAY, now=datetime(2026, 11, 23, 12, tzinfo=UTC))
     assert visit.start_at == datetime(2026, 11, 24, 3, tzinfo=UTC)
     visit.patient.user_id = user.id
+    visit.status = "completed"
     author = Actor(practitioner.user, "203.0.113.7")
     note = note_for_visit(author, visit, utcnow())
     save_draft(author, note, NoteDetails(subjective="Sore after the drive", pain_before=5, pain_after=4), utcnow())

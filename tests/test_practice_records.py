@@ -17,7 +17,7 @@ from clinic_app.treatments.library import seed_exercise_library
 from clinic_app.treatments.models import OdiResponse, Programme, TreatmentNote
 from clinic_app.treatments.notes import note_for_visit, sign_note
 from clinic_app.treatments.programmes import exercise_library
-from tests.factories import make_booking, make_user
+from tests.factories import make_booking, make_seen_visit, make_user
 
 NOTE = {"subjective": "Ache after lifting boxes", "assessment": "Mechanical low back pain", "pain_before": "6",
         "pain_after": "3", "body_region": "lumbar", "techniques": ["manual therapy", "education"]}
@@ -25,7 +25,7 @@ NOTE = {"subjective": "Ache after lifting boxes", "assessment": "Mechanical low 
 
 @pytest.fixture
 def visit(app):
-    return make_booking(first_name="Robin", last_name="Quinn", phone="555-0142")
+    return make_seen_visit(first_name="Robin", last_name="Quinn", phone="555-0142")
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def actions() -> list[str]:
 
 
 def later_visit(visit, days: int):
-    return make_booking(clinic=visit.clinic, service=visit.service, practitioner=visit.practitioner,
+    return make_seen_visit(clinic=visit.clinic, service=visit.service, practitioner=visit.practitioner,
                         email=visit.patient.email, date_of_birth=visit.patient.date_of_birth,
                         now=visit.start_at + timedelta(days=days))
 
@@ -89,7 +89,7 @@ def test_the_pain_trend_is_drawn_tabled_and_flagged_when_it_improves_by_the_mcid
     practitioner.submit(note_url(second), {**NOTE, "pain_before": "4", "sign": "y"})
     page = practitioner.get(f"/practice/patients/{visit.patient_id}").text
     assert '<svg class="trend-chart"' in page and 'role="img"' in page and page.count('class="dot"') == 2
-    assert "Improved" in page and "from 7 to 4" in page
+    assert "Improved" in page and "intake 7 to latest 4" in page
     assert "7 on " in page  # the chart's text description gives each score
 
 

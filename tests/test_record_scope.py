@@ -18,6 +18,7 @@ from clinic_app.clinics.rules import local_date
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
 from clinic_app.scheduling.models import BookingStatus
+from clinic_app.treatments.episodes import episode_for_visit
 from clinic_app.treatments.library import seed_exercise_library
 from clinic_app.treatments.models import Chart, OdiResponse, Programme, ProgrammeExercise, TreatmentNote
 from clinic_app.treatments.programmes import exercise_library
@@ -63,9 +64,12 @@ class Network:
         author = self.practitioners[origin]
         if kind == "note":
             db.session.add(TreatmentNote(booking_id=visit.id, patient_id=self.patient.id, author_id=author.user_id,
-                                         subjective=f"note made {origin}", pain_before=5))
+                                         episode_id=episode_for_visit(visit).id, subjective=f"note made {origin}",
+                                         pain_before=5))
         elif kind == "odi":
+            episode = episode_for_visit(visit or next(iter(self.visits.values())))
             db.session.add(OdiResponse(patient_id=self.patient.id, clinic_id=clinic.id, recorded_by_id=author.user_id,
+                                       episode_id=episode.id,
                                        taken_at=self.now - timedelta(days=1), timepoint="intake",
                                        answers=[1] * 10, score=ODI_SCORE[origin]))
         elif kind == "chart":

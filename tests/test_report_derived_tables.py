@@ -30,7 +30,7 @@ from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.visits import mark_visit
 from clinic_app.treatments.charts import record_odi
 from clinic_app.treatments.models import TreatmentNote
-from clinic_app.treatments.notes import NoteDetails, note_for_visit, save_draft
+from clinic_app.treatments.notes import NoteDetails, note_for_visit, save_draft, sign_note
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_booking, make_clinic, make_practitioner, make_service, make_user
 
@@ -111,27 +111,34 @@ def test_a_clinic_moving_time_zone_recounts_its_days(clinic_setup):
     assert kept_rows() == rebuilt_rows()
 
 
-def test_scores_follow_notes_questionnaires_and_the_visits_they_were_taken_at(clinic_setup):
+def test_scores_follow_signed_notes_questionnaires_and_the_visits_they_were_taken_at(clinic_setup):
     clinic, service, first, _ = clinic_setup
-    visit = make_booking(clinic, service, first, now=utcnow())
+    visit = make_booking(clinic, service, first, now=utcnow() - timedelta(days=3))
+    visit.status = "arrived"
     staff = Actor(first.user)  # the visit's practitioner writes its note
     note = note_for_visit(staff, visit, utcnow())
     assert kept_scores() == set()  # an empty draft has no pain score yet
 
-    save_draft(staff, note, NoteDetails(pain_before=7), utcnow())
+    save_draft(staff, note, NoteDetails(pain_before=7, subjective="Sore"), utcnow())
     record_odi(staff, visit.patient, [3] * 10, "intake", utcnow(), booking_id=visit.id)
     record_odi(staff, visit.patient, [None] * 10, "progress", utcnow(), booking_id=visit.id)  # no score
+    db.session.commit()
+    assert {(row[0], row[6]) for row in kept_scores()} == {("odi", 60.0)}  # a draft's pain does not count
+    sign_note(staff, note, utcnow())
     db.session.commit()
     assert {(row[0], row[6]) for row in kept_scores()} == {("nprs", 7), ("odi", 60.0)}
     assert kept_scores() == rebuilt_scores()
 
-    save_draft(staff, note, NoteDetails(pain_before=5), utcnow())
-    later = free_slots(clinic, service, (visit.start_at + timedelta(days=3)).date(), 7, utcnow(), first.id)[0]
-    reschedule_booking(visit, later.start, utcnow(), online=False)
+    visit.start_at, visit.end_at, visit.blocked_until = (moment + timedelta(days=1) for moment in (
+        visit.start_at, visit.end_at, visit.blocked_until))
     db.session.commit()
-    assert {(row[0], row[4], row[6]) for row in kept_scores()} == {
-        ("nprs", visit.start_at.astimezone(ZoneInfo("America/Denver")).date(), 5),
-        ("odi", visit.start_at.astimezone(ZoneInfo("America/Denver")).date(), 60.0)}
+    assert ("nprs", visit.start_at.astimezone(ZoneInfo("America/Denver")).date(), 7) in {
+        (row[0], row[4], row[6]) for row in kept_scores()}
+    assert kept_scores() == rebuilt_scores()
+
+    visit.status = "booked"  # the desk undoes the check-in: the pain score no longer counts
+    db.session.commit()
+    assert {row[0] for row in kept_scores()} == {"odi"}
     assert kept_scores() == rebuilt_scores()
 
     clinic.timezone = "Asia/Tokyo"
@@ -194,9 +201,10 @@ def _a_transaction_waits_on_a_lock(engine, seconds: float = 10) -> bool:
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only: SQLite lets one transaction write at a time")
-def test_a_note_saved_while_its_visit_moves_is_filed_once_with_both_changes(app, clinic_setup):
+def test_a_note_signed_while_its_visit_moves_is_filed_once_with_both_changes(app, clinic_setup):
     clinic, service, first, _ = clinic_setup
-    visit = make_booking(clinic, service, first, now=utcnow())
+    visit = make_booking(clinic, service, first, now=utcnow() - timedelta(days=3))
+    visit.status = "arrived"
     staff = Actor(first.user)  # the visit's practitioner writes its note
     save_draft(staff, note_for_visit(staff, visit, utcnow()), NoteDetails(pain_before=7), utcnow())
     db.session.commit()
@@ -205,7 +213,8 @@ def test_a_note_saved_while_its_visit_moves_is_filed_once_with_both_changes(app,
     def save_pain() -> None:
         try:
             with app.app_context(), Session(engine) as session:
-                session.scalar(select(TreatmentNote)).pain_before = 4
+                note = session.scalar(select(TreatmentNote))
+                note.pain_before, note.status, note.signed_at = 4, "signed", utcnow()
                 session.flush()  # the score's row is refiled, and held, by this transaction
                 note_saved.set()
                 release_note.wait(10)

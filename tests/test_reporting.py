@@ -40,8 +40,9 @@ from clinic_app.reporting.queries.outcomes import nprs_figures, odi_figures
 from clinic_app.reporting.queries.scope import ReportRange, report_clinics
 from clinic_app.scheduling.models import Booking, DatedHours, TimeOff, WorkingHours
 from clinic_app.scheduling.service import WeeklyInterval
+from clinic_app.treatments.episodes import episode_for_visit
 from clinic_app.treatments.models import Exercise, OdiResponse, Programme, TreatmentNote
-from tests.factories import make_clinic, make_practitioner, make_service, make_user
+from tests.factories import make_clinic, make_note, make_practitioner, make_service, make_user
 
 NEW_YORK, PHOENIX = ZoneInfo("America/New_York"), ZoneInfo("America/Phoenix")
 WEEK = ReportRange(date(2026, 2, 2), date(2026, 2, 6))
@@ -87,17 +88,15 @@ def add_visit(clinic, practitioner, service, patient, start: datetime, status="c
     return booking
 
 
-def add_note(booking: Booking, author, pain: int) -> None:
-    db.session.add(TreatmentNote(booking_id=booking.id, patient_id=booking.patient_id, author_id=author.id,
-                                 pain_before=pain))
+def add_note(booking: Booking, author, pain: int, signed: bool = True) -> None:
+    make_note(booking, author, pain, signed=signed)
 
 
-def add_odi(patient, booking: Booking | None, score: float | None, taken_at: datetime) -> None:
-    # Taken at the visit's clinic, or (not at a visit) at the clinic of the patient's first one.
-    clinic_id = booking.clinic_id if booking else db.session.scalar(
-        select(Booking.clinic_id).where(Booking.patient_id == patient.id).order_by(Booking.start_at).limit(1))
-    db.session.add(OdiResponse(patient_id=patient.id, booking_id=booking.id if booking else None, clinic_id=clinic_id,
-                               taken_at=taken_at, timepoint="progress", answers=[0] * 10, score=score))
+def add_odi(patient, booking: Booking, score: float | None, taken_at: datetime) -> None:
+    db.session.add(OdiResponse(patient_id=patient.id, booking_id=booking.id, clinic_id=booking.clinic_id,
+                               episode_id=episode_for_visit(booking).id, taken_at=taken_at, timepoint="progress",
+                               answers=[0] * 10, score=score))
+    db.session.flush()
 
 
 def add_programme(patient, practitioner, created_at: datetime, version=1, replaced_at=None) -> Programme:
@@ -160,16 +159,22 @@ def network(app) -> Network:
         8: at_b("2026-02-04 09:00", w, source="demo", lead=timedelta(days=10), new_patient=True),
         9: at_b("2026-02-06 23:59", w, status="booked"),
         10: at_b("2026-02-07 00:00", w, status="cancelled", cancelled_before=timedelta(days=1)),
+        # Follow-up visits after the week: their scores are the episodes' latest.
+        11: at_a("2026-02-10 10:00", x),
+        12: at_b("2026-02-11 09:00", w),
     }
-    for number, pain in ((1, 8), (5, 5), (6, 0), (7, 6), (2, 5), (8, 3), (9, 2), (0, 9)):
-        add_note(visits[number], author, pain)
+    # Episodes (each opened by its first note): Xena at A on Monday, Yuri at A on Monday (00:00),
+    # Walt at B on Wednesday. Scores that never count: a no-show's (Yuri's visit 2), a booked
+    # visit's (Xena's 5, Walt's 9), a draft's (Xena's visit 5), an unscored questionnaire.
+    for number, pain, signed in ((7, 6, True), (2, 5, True), (1, 8, True), (8, 3, True), (9, 2, True),
+                                 (5, 0, False), (11, 5, True), (12, 2, True)):
+        add_note(visits[number], author, pain, signed)
     add_odi(x, visits[1], 40.0, visits[1].start_at)
-    add_odi(x, visits[5], 28.0, visits[5].start_at)
+    add_odi(x, visits[11], 28.0, visits[11].start_at)  # exactly 30% and 12 points: improved
     add_odi(y, visits[7], 20.0, visits[7].start_at)
-    add_odi(y, visits[2], 14.0, visits[2].start_at)
-    add_odi(y, visits[2], None, visits[2].start_at + timedelta(minutes=5))  # too few answers: no score
-    add_odi(z, visits[4], 50.0, visits[4].start_at)
-    add_odi(z, None, 10.0, visits[4].start_at)  # not recorded at a visit
+    add_odi(y, visits[7], None, visits[7].start_at + timedelta(minutes=5))  # too few answers: no score
+    add_odi(w, visits[8], 12.0, visits[8].start_at)
+    add_odi(w, visits[12], 4.0, visits[12].start_at)  # 8 points, 67%: improved
 
     exercises = {"cat": add_exercise("cat-stretch", "stretch"), "hug": add_exercise("knee-hug", "stretch"),
                  "dog": add_exercise("bird-dog", "core_stabilisation")}
@@ -270,35 +275,51 @@ def test_available_minutes_count_real_time_across_a_clock_change(app):
 
 # --- outcomes ---------------------------------------------------------------------------------
 
-def test_nprs_counts_patients_with_two_scores_and_both_thresholds(network):
+def test_nprs_outcomes_judge_each_episode_intake_to_latest_and_count_those_without_follow_up(network):
     by_clinic, whole = figures_for(WEEK, nprs_figures)
     a, b, c = by_clinic[network.a.id], by_clinic[network.b.id], by_clinic[network.c.id]
-    # Xena 8 -> 5 (3 points); Yuri 6 -> 5 (1 point, 17%); the Saturday's 0 is out of range.
-    assert (a.patients, a.mean_improvement, a.improved) == (2, 2.0, 1)
-    # Walt 3 -> 2: one point, but 33% of his first score.
-    assert (b.patients, b.mean_improvement, b.improved_share) == (1, 1.0, 1.0)
-    assert (c.patients, c.mean_improvement, c.improved_share) == (0, None, None)
-    assert (whole.patients, whole.improvement_total, whole.improved) == (3, 5.0, 2)
+    # Xena 8 -> 5 (3 points, 37.5%): improved; Yuri 6 and nothing that counts since (his no-show's
+    # signed 5 does not): no follow-up.
+    assert (a.episodes, a.followed_up, a.no_follow_up, a.improved, a.unchanged, a.worse) == (2, 1, 1, 1, 0, 0)
+    assert (a.improved_share, a.mean_improvement) == (0.5, 3.0)
+    # Walt 3 -> 2: a third of his intake score, but one point: unchanged.
+    assert (b.episodes, b.followed_up, b.improved, b.unchanged, b.improved_share, b.mean_improvement) == (
+        1, 1, 0, 1, 0.0, 1.0)
+    assert (c.episodes, c.improved_share, c.mean_improvement) == (0, None, None)
+    assert (whole.episodes, whole.followed_up, whole.no_follow_up, whole.improved, whole.improvement_total) == (
+        3, 2, 1, 1, 4.0)
 
 
-def test_odi_counts_scored_questionnaires_at_visits_only(network):
-    by_clinic, whole = figures_for(WEEK, odi_figures)
-    a = by_clinic[network.a.id]
-    # Xena 40 -> 28 (12 points); Yuri 20 -> 14 (exactly 30%); Zoe has one at a visit, one without.
-    assert (a.patients, a.mean_improvement, a.improved) == (2, 9.0, 2)
-    assert by_clinic[network.b.id].patients == 0
-    assert (whole.patients, whole.improved) == (2, 2)
-
-
-def test_network_outcomes_count_a_patient_seen_at_two_clinics_once(network):
-    visit = add_visit(network.b, make_practitioner(network.b), db.session.get(Booking, network.visits[8].id).service,
-                      network.patients["x"], local(PHOENIX, "2026-02-05 10:00"))
-    add_note(visit, make_user("practitioner", clinics=[network.b]), 1)
+def test_drafts_and_no_show_visits_never_count_in_outcomes(network):
+    signed_elsewhere = add_visit(network.a, db.session.get(Booking, network.visits[1].id).practitioner,
+                                 db.session.get(Booking, network.visits[1].id).service, network.patients["y"],
+                                 local(NEW_YORK, "2026-02-12 10:00"))
+    add_note(signed_elsewhere, make_user("practitioner", clinics=[network.a]), 1, signed=False)
     db.session.commit()
-    by_clinic, whole = figures_for(WEEK, nprs_figures)
-    assert by_clinic[network.b.id].patients == 1  # Xena has one score at B: not counted there
-    # Network: Xena 8 (Mon) -> 5 (Fri at A), her Phoenix score in between; Yuri; Walt.
-    assert (whole.patients, whole.improvement_total) == (3, 5.0)
+    by_clinic, _ = figures_for(WEEK, nprs_figures)
+    assert (by_clinic[network.a.id].followed_up, by_clinic[network.a.id].no_follow_up) == (1, 1)  # Yuri: still none
+    note = db.session.scalar(select(TreatmentNote).where(TreatmentNote.booking_id == signed_elsewhere.id))
+    note.status, note.signed_at = "signed", signed_elsewhere.end_at
+    db.session.commit()
+    by_clinic, _ = figures_for(WEEK, nprs_figures)
+    assert (by_clinic[network.a.id].followed_up, by_clinic[network.a.id].improved) == (2, 2)  # Yuri 6 -> 1
+
+
+def test_odi_outcomes_use_the_same_rule_with_its_own_floor(network):
+    by_clinic, whole = figures_for(WEEK, odi_figures)
+    a, b = by_clinic[network.a.id], by_clinic[network.b.id]
+    # Xena 40 -> 28 (exactly 30%, 12 points); Yuri 20 and an unscored one: no follow-up.
+    assert (a.episodes, a.followed_up, a.improved, a.mean_improvement) == (2, 1, 1, 12.0)
+    # Walt 12 -> 4: 8 points, 67%: improved (absolute points of 10 alone would have missed it).
+    assert (b.episodes, b.improved, b.improved_share) == (1, 1, 1.0)
+    assert (whole.episodes, whole.improved, whole.no_follow_up) == (3, 2, 1)
+
+
+def test_an_episode_counts_in_the_range_of_its_intake_day_on_its_clinics_calendar(network):
+    monday = figures_for(ReportRange(date(2026, 2, 2), date(2026, 2, 2)), nprs_figures)[0]
+    assert (monday[network.a.id].episodes, monday[network.b.id].episodes) == (2, 0)  # Yuri's at 00:00 is in
+    follow_ups_week = figures_for(ReportRange(date(2026, 2, 9), date(2026, 2, 13)), nprs_figures)[1]
+    assert follow_ups_week.episodes == 0  # follow-ups open no episode
 
 
 # --- adherence --------------------------------------------------------------------------------
@@ -432,7 +453,8 @@ def test_report_page_shows_each_clinic_and_the_network(head_office):
     assert use == {"A New York": ["120", "1560", "7.7%"], "B Phoenix": ["60", "2400", "2.5%"],
                    "C Empty": ["0", "0", "–"], "Network": ["180", "3960", "4.5%"]}
     outcomes = {row[0]: row[1:] for row in tables["outcomes-table"][1:]}
-    assert outcomes["Network"] == ["3", "1.7", "66.7%", "2", "9.0", "100.0%"]
+    assert outcomes["Network"] == ["3", "2", "1", "1", "1", "0", "33.3%", "2.0",
+                                   "3", "2", "1", "2", "0", "0", "66.7%", "10.0"]
     retention_rows = {row[0]: row[1:] for row in tables["retention-table"][1:]}
     assert retention_rows["Network"] == ["3", "3", "2", "66.7%", "3", "1", "33.3%", "3", "1", "33.3%"]
 
@@ -444,7 +466,8 @@ def test_report_for_one_clinic_shows_that_clinic_and_its_total(head_office, netw
 
 def test_report_page_writes_each_definition_beside_its_table(head_office):
     html = head_office.get(f"/headoffice/reports?{WEEK_ARGS}").get_data(as_text=True)
-    assert "Share of those patients whose pain fell by 2 points or more" in html
+    assert "Improved: a fall of at least 30% of the intake score (Ostelo et al., Spine 2008" in html
+    assert "those with no follow-up included" in html
     assert "only 3 in 10 patients are still exercising 2-3 days" in html
     assert html.count("How these figures are counted") == 6
     assert html.count("<svg") == 6 and "<script" not in html.split("<main", 1)[-1]

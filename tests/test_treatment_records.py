@@ -17,19 +17,20 @@ from clinic_app.extensions import db
 from clinic_app.notifications.models import OutboxMessage
 from clinic_app.treatments.access import patient_for
 from clinic_app.treatments.charts import ChartDetails, open_record, record_odi, update_chart
+from clinic_app.treatments.episodes import close_lapsed_episode, discharge_episode
 from clinic_app.treatments.library import seed_exercise_library
 from clinic_app.treatments.models import Programme, TreatmentNote
 from clinic_app.treatments.notes import NoteDetails, add_addendum, note_for_visit, save_draft, sign_note
 from clinic_app.treatments.programmes import Dose, exercise_library, prescribe_programme, programme_for_token
-from clinic_app.treatments.rules import Chronicity, Trend
-from tests.factories import make_booking, make_clinic, make_user
+from clinic_app.treatments.rules import Chronicity
+from tests.factories import make_booking, make_clinic, make_seen_visit, make_user
 
 NOW = utcnow()
 
 
 @pytest.fixture
 def visit(app):
-    return make_booking()
+    return make_seen_visit()
 
 
 @pytest.fixture
@@ -154,23 +155,93 @@ def test_the_audit_trail_cannot_be_edited_or_deleted(author, visit, statement):
     assert len(events()) == 1
 
 
-def test_the_chart_shows_chronicity_and_the_pain_trend(author, visit):
+def later_visit(visit, days: float = 1, status: str = "completed"):
+    return make_seen_visit(status, clinic=visit.clinic, service=visit.service, practitioner=visit.practitioner,
+                           email=visit.patient.email, date_of_birth=visit.patient.date_of_birth,
+                           now=visit.start_at + timedelta(days=days))
+
+
+def test_the_chart_shows_chronicity_and_the_episodes_signed_pain_scores(author, visit):
     update_chart(author, visit.patient, ChartDetails("Low back pain", NOW.date() - timedelta(weeks=8)), NOW)
-    written_note(author, visit, pain_before=7)
-    later = make_booking(clinic=visit.clinic, service=visit.service, practitioner=visit.practitioner,
-                         email=visit.patient.email, date_of_birth=visit.patient.date_of_birth,
-                         now=visit.start_at + timedelta(days=1))
-    written_note(author, later, pain_before=4)
+    sign_note(author, written_note(author, visit, pain_before=7), NOW)
+    sign_note(author, written_note(author, later_visit(visit), pain_before=4), NOW)
+    written_note(author, later_visit(visit, 2), pain_before=9)  # a draft: not an outcome
     record = open_record(author, visit.patient, NOW)
     assert record.chronicity == Chronicity.SUBACUTE
-    assert record.pain_trend.trend == Trend.IMPROVED and record.pain_trend.points == 3
+    [episode] = record.episodes
+    assert record.pain_scores(episode) == [7, 4]
 
 
-def test_an_odi_questionnaire_is_stored_with_its_score(author, visit):
+@pytest.mark.parametrize(("status", "message"), [
+    ("booked", "has not taken place yet"), ("no_show", "did not come"), ("cancelled", "cancelled visit"),
+])
+def test_a_note_is_refused_for_a_visit_the_patient_did_not_come_to(app, status, message):
+    visit = make_booking()
+    visit.status, visit.cancelled_at = status, (NOW if status == "cancelled" else None)
+    db.session.commit()
+    with pytest.raises(Conflict, match=message):
+        note_for_visit(Actor(visit.practitioner.user), visit, NOW)
+    assert db.session.scalar(select(func.count()).select_from(TreatmentNote)) == 0
+
+
+def test_a_checked_in_visit_takes_a_note_in_the_episode_its_first_visit_opened(author, visit):
+    first = written_note(author, visit)
+    second = written_note(author, later_visit(visit, 7, status="arrived"))
+    assert first.episode_id == second.episode_id
+    assert db.session.get(type(first), first.id).episode_id == first.episode_id
+
+
+def test_a_visit_after_the_auto_close_days_opens_a_new_episode_and_closes_the_old(app, author, visit):
+    first = written_note(author, visit)
+    days = app.config["EPISODE_AUTO_CLOSE_DAYS"]
+    within = later_visit(visit, days - 1)
+    just_in_time = written_note(author, within)
+    back_later = later_visit(visit, 2 * days - 1)  # the first free time the auto-close days after the last one
+    lapsed = written_note(author, back_later)
+    assert just_in_time.episode_id == first.episode_id != lapsed.episode_id
+    old = first.episode
+    assert old.discharge_reason == "no_visit"
+    assert old.discharged_at == within.start_at + timedelta(days=days) <= back_later.start_at
+    assert lapsed.episode.intake_booking_id == back_later.id and lapsed.episode.open
+
+
+def test_an_open_episode_with_no_visit_for_the_auto_close_days_closes_when_read(app, author, visit):
+    note = written_note(author, visit)
+    days = app.config["EPISODE_AUTO_CLOSE_DAYS"]
+    assert close_lapsed_episode(visit.patient_id, visit.start_at + timedelta(days=days, seconds=-1)) is None
+    closed = close_lapsed_episode(visit.patient_id, visit.start_at + timedelta(days=days))
+    assert closed is not None and closed.id == note.episode_id and closed.discharge_reason == "no_visit"
+
+
+def test_the_practitioner_discharges_with_a_reason_and_only_once(author, visit):
+    episode = written_note(author, visit).episode
+    with pytest.raises(ValidationFailed):
+        discharge_episode(author, episode, "bored", NOW)
+    elsewhere = Actor(make_user(Role.PRACTITIONER, clinics=(make_clinic(),)))
+    with pytest.raises(NotAllowed):
+        discharge_episode(elsewhere, episode, "goals_met", NOW)
+    discharge_episode(author, episode, "goals_met", NOW)
+    assert (episode.discharged_at, episode.discharge_reason, episode.discharged_by_id) == (
+        NOW, "goals_met", author.user.id)
+    with pytest.raises(Conflict, match="already ended"):
+        discharge_episode(author, episode, "goals_met", NOW)
+    # The next visit opens a new episode.
+    assert written_note(author, later_visit(visit, 7)).episode_id != episode.id
+
+
+def test_an_odi_questionnaire_is_stored_with_its_score_visit_and_episode(author, visit):
     response = record_odi(author, visit.patient, [2, 1, 3, 2, 1, 2, 1, None, 2, 2], "intake", NOW)
     assert response.score == 35.6
+    assert response.booking_id == visit.id
+    assert response.episode_id == note_for_visit(author, visit, NOW).episode_id
     with pytest.raises(ValidationFailed):
         record_odi(author, visit.patient, [6] * 10, "intake", NOW)
+
+
+def test_an_odi_questionnaire_needs_a_visit_the_patient_came_to(app):
+    visit = make_booking()
+    with pytest.raises(Conflict, match="check the patient in"):
+        record_odi(Actor(visit.practitioner.user), visit.patient, [1] * 10, "intake", NOW)
 
 
 def test_staff_see_only_patients_with_a_booking_at_their_clinics(visit):

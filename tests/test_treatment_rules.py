@@ -1,14 +1,15 @@
 """Clinical scoring rules, checked against worked examples."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from clinic_app.treatments.rules import (
     Chronicity,
-    Trend,
-    change_in,
     chronicity,
+    episode_lapsed,
+    lapsed_at,
+    note_refusal,
     odi_band,
     odi_due,
     odi_score,
@@ -69,22 +70,23 @@ def test_chronicity_is_derived_from_the_onset_date(days_ago, expected):
 
 
 @pytest.mark.parametrize(
-    ("scores", "mcid", "trend", "points"),
-    [
-        ([7, 6, 5], 2, Trend.IMPROVED, 2),  # exactly the MCID counts
-        ([7, 6, 6], 2, Trend.UNCHANGED, 1),
-        ([4, 5, 6], 2, Trend.WORSE, -2),
-        ([48, 40, 38], 10, Trend.IMPROVED, 10),
-        ([48, 44, 40], 10, Trend.UNCHANGED, 8),
-    ],
+    ("days_since_last_visit", "lapsed"),
+    [(0, False), (59, False), (59.999, False), (60, True), (61, True), (400, True)],
 )
-def test_change_is_improved_or_worse_only_at_the_clinically_important_difference(scores, mcid, trend, points):
-    change = change_in(scores, mcid)
-    assert change.trend == trend and change.points == points
+def test_an_episode_lapses_exactly_the_auto_close_days_after_its_latest_visit(days_since_last_visit, lapsed):
+    last = datetime(2026, 3, 1, 15, tzinfo=UTC)
+    assert episode_lapsed(last, last + timedelta(days=days_since_last_visit), 60) is lapsed
+    assert lapsed_at(last, 60) == datetime(2026, 4, 30, 15, tzinfo=UTC)
 
 
-def test_one_score_is_not_a_trend():
-    assert change_in([6], 2) is None
+@pytest.mark.parametrize(
+    ("status", "refused"),
+    [("booked", "has not taken place yet"), ("no_show", "no-show"), ("cancelled", "cancelled"),
+     ("arrived", None), ("completed", None)],
+)
+def test_a_note_starts_only_for_a_visit_checked_in_or_seen(status, refused):
+    refusal = note_refusal(status)
+    assert refusal is None if refused is None else refused in refusal
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 - 100,000 signed treatment notes: every completed visit of one patient in five (in visit order,
   until there are 100,000), each with a pain score before treatment that starts at 4-9 and falls
   by about half a point a visit, with noise.
+- One open episode of care per noted patient, from their first noted visit: every note and
+  questionnaire belongs to it.
 - ODI questionnaires at one noted visit in three (intake at the patient's first, then progress),
   scores falling with the visits.
 - One home exercise programme of three exercises per noted patient, prescribed at the end of
@@ -29,7 +31,7 @@ from clinic_app.extensions import db
 from clinic_app.geo.geocoding import all_zip_locations
 from clinic_app.rollout.models import ClinicRollout, RolloutMilestone, RolloutStage
 from clinic_app.treatments.library import seed_exercise_library
-from clinic_app.treatments.models import Exercise, OdiResponse, Programme, ProgrammeExercise, TreatmentNote
+from clinic_app.treatments.models import Episode, Exercise, OdiResponse, Programme, ProgrammeExercise, TreatmentNote
 
 NOTES = 100_000
 NOTED_PATIENT_SHARE = 5  # one patient in five has notes
@@ -40,7 +42,8 @@ FEELINGS = ("better", "same", "worse", None)
 def load_clinical(network: Network, notes: int = NOTES) -> dict[str, int]:
     rng = random.Random(SEED + 2)
     visits = _noted_visits(network, notes)
-    counts = {"treatment_notes": bulk_insert(TreatmentNote.__table__, _notes(rng, visits))}
+    counts = {"episodes": bulk_insert(Episode.__table__, _episodes(visits))}
+    counts["treatment_notes"] = bulk_insert(TreatmentNote.__table__, _notes(rng, visits))
     counts["odi_responses"] = bulk_insert(OdiResponse.__table__, _odi(rng, visits))
     counts.update(_programmes(rng, network, visits))
     return counts
@@ -57,11 +60,23 @@ def _pain(rng, patient_id: int, visit_no: int) -> int:
     return max(0, min(10, round(first - 0.5 * (visit_no - 1) + rng.gauss(0, 1))))
 
 
+def _episodes(visits):
+    """One open episode of care per noted patient (its id the patient's), opened by their first
+    noted visit."""
+    opened: set[int] = set()
+    for booking_id, patient_id, start, _, _, _, clinic_id in visits:
+        if patient_id not in opened:
+            opened.add(patient_id)
+            yield dict(id=patient_id, patient_id=patient_id, clinic_id=clinic_id, intake_booking_id=booking_id,
+                       opened_at=start)
+
+
 def _notes(rng, visits):
     for booking_id, patient_id, start, user_id, _, visit_no, _ in visits:
         signed = start + timedelta(hours=1)
         pain = _pain(rng, patient_id, visit_no)
-        yield dict(booking_id=booking_id, patient_id=patient_id, author_id=user_id, body_region="lumbar",
+        yield dict(booking_id=booking_id, patient_id=patient_id, episode_id=patient_id, author_id=user_id,
+                   body_region="lumbar",
                    subjective="Synthetic note.", objective="", assessment="", plan="", techniques=["manual"],
                    pain_before=pain, pain_after=max(0, pain - rng.randrange(3)), status="signed",
                    created_at=start, updated_at=signed, signed_at=signed)
@@ -74,7 +89,7 @@ def _odi(rng, visits):
             continue
         level = max(0.0, 2.5 - 0.25 * (visit_no - 1))
         answers = [max(0, min(5, round(level + rng.gauss(0, 0.8)))) for _ in range(10)]
-        yield dict(patient_id=patient_id, booking_id=booking_id, recorded_by_id=user_id,
+        yield dict(patient_id=patient_id, booking_id=booking_id, episode_id=patient_id, recorded_by_id=user_id,
                    taken_at=start + timedelta(minutes=5), timepoint="progress" if patient_id in seen else "intake",
                    answers=answers, score=float(sum(answers) * 2))
         seen.add(patient_id)

@@ -200,6 +200,12 @@ def can_write_note(user: User, booking: Visit) -> bool:
     return can_work_at(user, booking.clinic_id) and booking.practitioner.user_id == user.id
 
 
+def can_discharge_episode(user: User, clinic_id: int) -> bool:
+    """Discharge a patient from an episode of care (with a reason): the practitioners and
+    managers of the episode's clinic, who treat the patient there."""
+    return user.role in CLINIC_ROLES and can_work_at(user, clinic_id)
+
+
 def can_cosign_note(user: User, booking: Visit, note: Note) -> bool:
     """A clinic manager of the visit's clinic may countersign a signed note written by someone
     else; the co-signature is shown as such beside the author's signature, never instead of it."""

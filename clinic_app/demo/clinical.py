@@ -19,9 +19,11 @@ from clinic_app.demo.screening import seed_patient_screens
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import Booking, BookingStatus, Practitioner, Service, WorkingHours
+from clinic_app.treatments.episodes import episode_for_visit
 from clinic_app.treatments.library import seed_exercise_library
 from clinic_app.treatments.models import (
     Chart,
+    Episode,
     Exercise,
     NoteStatus,
     OdiResponse,
@@ -135,6 +137,7 @@ def _history(rng, clinic, practitioner, patient, index, services, exercises, tod
     zone = ZoneInfo(clinic.timezone)
     closed = {closure.closed_on for closure in clinic.closures}
     _chart(rng, clinic, patient, first_day)
+    episode: Episode | None = None
     for number in range(visits):
         day = first_day + timedelta(weeks=number)
         if day >= today:
@@ -144,10 +147,11 @@ def _history(rng, clinic, practitioner, patient, index, services, exercises, tod
         service = services["initial-assessment" if number == 0 else "follow-up"]
         start = datetime.combine(day, hour, tzinfo=zone).astimezone(UTC)
         booking = _booking(clinic, practitioner, patient, service, start, BookingStatus.COMPLETED)
+        episode = episode or episode_for_visit(booking)  # the first visit opens the episode of care
         pain = max(0, min(10, round(start_pain + step * number + rng.uniform(-0.8, 0.8))))
-        _note(booking, practitioner, pain, rng)
+        _note(booking, practitioner, pain, rng, episode.id)
         if number % 4 == 0:
-            _odi(patient, booking, pain, rng, "intake" if number == 0 else "progress")
+            _odi(patient, booking, pain, rng, "intake" if number == 0 else "progress", episode.id)
         if number in (0, 3):
             _programme(booking, practitioner, exercises, rng, number)
     if index < len(VISIT_HOURS) and today.weekday() < 5:
@@ -186,10 +190,10 @@ def _booking(clinic, practitioner, patient, service, start, status) -> Booking:
     return booking
 
 
-def _note(booking, practitioner, pain: int, rng) -> None:
+def _note(booking, practitioner, pain: int, rng, episode_id: int) -> None:
     signed = booking.end_at + timedelta(minutes=20)
     db.session.add(TreatmentNote(
-        booking_id=booking.id, patient_id=booking.patient_id, author_id=practitioner.user_id,
+        booking_id=booking.id, patient_id=booking.patient_id, author_id=practitioner.user_id, episode_id=episode_id,
         body_region=rng.choice(("lumbar", "lumbar", "cervical", "sacroiliac", "thoracic")),
         subjective=f"Reports pain {pain}/10, worse after sitting. Doing the home exercises most days.",
         objective="Reduced lumbar flexion; no neurological deficit; straight leg raise negative.",
@@ -202,12 +206,12 @@ def _note(booking, practitioner, pain: int, rng) -> None:
     ))
 
 
-def _odi(patient, booking, pain: int, rng, timepoint: str) -> None:
+def _odi(patient, booking, pain: int, rng, timepoint: str, episode_id: int) -> None:
     answers = [max(0, min(5, round(pain / 2 + rng.uniform(-1, 1)))) for _ in range(10)]
     answers[7] = None if rng.random() < 0.3 else answers[7]  # the section patients most often skip
     db.session.add(OdiResponse(patient_id=patient.id, booking_id=booking.id, clinic_id=booking.clinic_id,
-                               recorded_by_id=None, taken_at=booking.end_at, timepoint=timepoint, answers=answers,
-                               score=odi_score(answers)))
+                               episode_id=episode_id, recorded_by_id=None, taken_at=booking.end_at,
+                               timepoint=timepoint, answers=answers, score=odi_score(answers)))
 
 
 def _programme(booking, practitioner, exercises, rng, visit_number: int) -> None:

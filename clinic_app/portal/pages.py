@@ -14,11 +14,13 @@ from clinic_app.adherence.service import patient_today, progress, record_check_i
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
+from clinic_app.reporting.definitions import OUTCOME_REFERENCE, Outcome, episode_outcome, mcid_points
 from clinic_app.scheduling.booking import may_change_online
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.scheduling.notifications import describe_when
 from clinic_app.screening.rules import EMERGENCY_ADVICE
 from clinic_app.screening.service import report_check_in_emergency
+from clinic_app.treatments.episodes import episode_scores, latest_episode
 from clinic_app.treatments.models import Programme
 from clinic_app.treatments.programmes import current_programme
 
@@ -69,8 +71,22 @@ def portal_page(form=None):
         programme=programme,
         when=describe_when,
         changeable=lambda visit: may_change_online(visit, now),
+        progress_outcomes=own_outcomes(current_user.id), outcome_reference=OUTCOME_REFERENCE,
         **(check_in_context(programme, form) if programme else {}),
     )
+
+
+def own_outcomes(user_id: int) -> list[tuple[str, Outcome, str]]:
+    """(scale, outcome, unit) of the account's latest episode of care, by the one outcome rule
+    (reporting.definitions), as the practitioner's chart and head office judge it."""
+    patient_ids = list(db.session.scalars(select(Patient.id).where(Patient.user_id == user_id)))
+    episode = latest_episode(patient_ids) if patient_ids else None
+    if episode is None:
+        return []
+    pain, odi = episode_scores(episode)
+    judged = [("Pain (0-10)", episode_outcome(pain, mcid_points("nprs")), ""),
+              ("Back-related disability (Oswestry, 0-100%)", episode_outcome(odi, mcid_points("odi")), "%")]
+    return [(label, outcome, unit) for label, outcome, unit in judged if outcome is not None]
 
 
 def check_in_context(programme: Programme, form=None) -> dict:

@@ -29,6 +29,7 @@ from clinic_app.treatments.notes import (
     save_draft,
     sign_note,
 )
+from clinic_app.treatments.rules import note_refusal
 
 
 @bp.get("/visits/<int:booking_id>/note")
@@ -40,7 +41,8 @@ def note(booking_id: int):
         note_for_visit(staff_actor(), booking, utcnow())  # the audited read
         db.session.commit()
     form = NoteForm(obj=existing) if existing is not None and not existing.signed else NoteForm()
-    return note_page(booking, existing, form, AddendumForm())
+    refusal = note_refusal(booking.status) if existing is None else None
+    return note_page(booking, existing, form, AddendumForm(), refusal=refusal or "")
 
 
 @bp.post("/visits/<int:booking_id>/note")
@@ -131,8 +133,9 @@ def refused(booking: Booking, error: DomainError):
 
 def may_edit(booking: Booking, note: TreatmentNote | None) -> bool:
     """Whether the page offers the note's form: the visit's practitioner, on a draft of their own."""
-    return can_write_note(current_user, booking) and (
-        note is None or (not note.signed and note.author_id == current_user.id))
+    if note is None:
+        return can_write_note(current_user, booking) and note_refusal(booking.status) is None
+    return can_write_note(current_user, booking) and not note.signed and note.author_id == current_user.id
 
 
 def note_page(booking: Booking, note: TreatmentNote | None, form: NoteForm, addendum_form: AddendumForm,

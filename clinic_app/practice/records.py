@@ -4,10 +4,11 @@ record_programmes.py. Staff see only the patients of their own clinics (404 othe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from clinic_app.accounts.policy import area_required, can_work_at
@@ -18,8 +19,9 @@ from clinic_app.extensions import db
 from clinic_app.practice import bp
 from clinic_app.practice.pages import staff_actor
 from clinic_app.practice.record_screening import chart_screening
-from clinic_app.practice.records_forms import ODI_QUESTIONS, ChartForm, OdiForm
+from clinic_app.practice.records_forms import ODI_QUESTIONS, ChartForm, DischargeForm, OdiForm
 from clinic_app.practice.trend_chart import trend_chart
+from clinic_app.reporting.definitions import OUTCOME_REFERENCE, Outcome, episode_outcome, mcid_points
 from clinic_app.scheduling.models import ATTENDED, Booking
 from clinic_app.treatments.access import patient_for
 from clinic_app.treatments.charts import (
@@ -30,7 +32,9 @@ from clinic_app.treatments.charts import (
     record_odi,
     update_chart,
 )
-from clinic_app.treatments.rules import ODI_MIN_ANSWERED, odi_band, odi_due
+from clinic_app.treatments.episodes import discharge_episode
+from clinic_app.treatments.models import Episode
+from clinic_app.treatments.rules import DISCHARGE_REASONS, ODI_MIN_ANSWERED, odi_band, odi_due
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -39,16 +43,63 @@ def chart(patient_id: int):
     patient = patient_for(current_user, patient_id)
     record = open_record(staff_actor(), patient, utcnow())
     db.session.commit()  # the audited read is kept
+    return chart_page(record, DischargeForm())
+
+
+def chart_page(record: PatientRecord, discharge_form: DischargeForm, status: int = 200):
     pain = pain_points(record)
+    outcomes = episode_outcomes(record)
+    latest = outcomes[0] if outcomes else None
     return render_template(
-        "practice/chart.html", record=record, patient=patient, pain_points=pain,
+        "practice/chart.html", record=record, patient=record.patient, pain_points=pain,
         pain_series=[(day, before) for day, before, _ in pain],
         odi_points=[(r.taken_at.date(), r.score) for r in record.odi if r.score is not None],
         trend_chart=trend_chart, odi_band=odi_band, odi_is_due=odi_is_due(record),
-        on_clinic_clock=on_clinic_clock, age=age_on(patient.date_of_birth, utcnow().date()),
-        mcid={"pain": current_app.config["NPRS_MCID_POINTS"], "odi": current_app.config["ODI_MCID_POINTS"]},
-        screening=chart_screening(patient),
-    )
+        on_clinic_clock=on_clinic_clock, age=age_on(record.patient.date_of_birth, utcnow().date()),
+        mcid={"pain": mcid_points("nprs"), "odi": mcid_points("odi")}, outcomes=outcomes,
+        pain_change=latest.nprs if latest else None, odi_change=latest.odi if latest else None,
+        outcome_reference=OUTCOME_REFERENCE, discharge_form=discharge_form, discharge_reasons=DISCHARGE_REASONS,
+        clinic_day=clinic_day, screening=chart_screening(record.patient),
+    ), status
+
+
+@dataclass(frozen=True)
+class EpisodeOutcomes:
+    episode: Episode
+    nprs: Outcome | None
+    odi: Outcome | None
+
+
+def episode_outcomes(record: PatientRecord) -> list[EpisodeOutcomes]:
+    """Each episode's outcome on both scales by the one rule (reporting.definitions), newest first."""
+    return [EpisodeOutcomes(episode, episode_outcome(record.pain_scores(episode), mcid_points("nprs")),
+                            episode_outcome(record.odi_scores(episode), mcid_points("odi")))
+            for episode in reversed(record.episodes)]
+
+
+@bp.post("/patients/<int:patient_id>/episodes/<int:episode_id>/discharge")
+@area_required("practice")
+def discharge(patient_id: int, episode_id: int):
+    patient = patient_for(current_user, patient_id)
+    episode = db.session.get(Episode, episode_id)
+    if episode is None or episode.patient_id != patient.id:
+        abort(404)
+    form = DischargeForm()
+    if form.validate():
+        try:
+            discharge_episode(staff_actor(), episode, form.reason.data, utcnow())
+        except DomainError as error:
+            reject(form, error)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(f"{patient.full_name} was discharged: {DISCHARGE_REASONS[form.reason.data].lower()}.", "success")
+            return redirect(url_for("practice.chart", patient_id=patient.id), 303)
+    else:
+        status = 422
+    record = open_record(staff_actor(), patient, utcnow())
+    db.session.commit()
+    return chart_page(record, form, status)
 
 
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
@@ -122,6 +173,11 @@ def visit_for_records(booking_id: int) -> Booking:
 
 def on_clinic_clock(booking: Booking):
     return booking.start_at.astimezone(ZoneInfo(booking.clinic.timezone))
+
+
+def clinic_day(moment, clinic) -> date:
+    """The calendar day at ``clinic`` at a stored instant."""
+    return moment.astimezone(ZoneInfo(clinic.timezone)).date()
 
 
 def age_on(born: date, today: date) -> int:

@@ -23,7 +23,7 @@ from clinic_app.form_base import CheckboxListField, SiteForm, SubForm
 from clinic_app.treatments.charts import TIMEPOINTS
 from clinic_app.treatments.notes import BODY_REGIONS, TECHNIQUES
 from clinic_app.treatments.programmes import DOSAGE_LIMITS
-from clinic_app.treatments.rules import ODI_MIN_ANSWERED, ODI_SECTIONS
+from clinic_app.treatments.rules import DISCHARGE_REASONS, ODI_MIN_ANSWERED, ODI_SECTIONS
 
 PAIN_MESSAGE = "Pain is scored from 0 (none) to 10 (worst imaginable)."
 PAIN_VALIDATORS = [Optional(), NumberRange(0, 10, PAIN_MESSAGE)]
@@ -94,6 +94,13 @@ class ChartForm(SiteForm):
     onset_date = DateField("Onset date", validators=[Optional()],
                            description="When the current episode began; it decides acute, subacute or chronic.")
     save = SubmitField("Save chart")
+
+
+class DischargeForm(SiteForm):
+    reason = SelectField("Reason for discharge", choices=[SelectChoice("", "Choose a reason")]
+                         + [SelectChoice(code, label) for code, label in DISCHARGE_REASONS.items()],
+                         validators=[InputRequired("Choose why the episode of care ends.")], validate_choice=False)
+    discharge = SubmitField("Discharge")
 
 
 class NoteForm(SiteForm):

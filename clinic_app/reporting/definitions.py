@@ -7,12 +7,23 @@ these definitions; tests compare them with the pure rules (adherence.rules, sche
   CHANGE_NOTICE_HOURS (a setting, 24 by default) before the start: the window is
   scheduling.rules.change_window_open, the same predicate that refuses a late change online.
 - Retention (day 3, 7, 14): RETENTION_DAYS, against the published claim CLAIMED_DAY_3_SHARE.
-- Outcomes improved: a fall of the minimal clinically important difference in points
-  (NPRS_MCID_POINTS, ODI_MCID_POINTS: settings, 2 and 10 by default) or by 30% of the first
-  score (IMPROVEMENT_TENTHS).
+- Outcomes: THE outcome rule (outcome_verdict, episode_outcome), used by the practitioner's
+  chart, the patient portal and head office alike. Per episode of care, the intake score
+  against the latest (or discharge) score of the same episode. Lower is better on both scales.
+  IMPROVED when the fall is at least 30% of the intake score (Ostelo et al., Spine 2008) AND at
+  least the absolute MCID (NPRS_MCID_POINTS, 2 points, Childs et al., Spine 2005;
+  ODI_MCID_POINTS, 6 points, Fritz & Irrgang, Phys Ther 2001); WORSE when the rise is at least
+  the MCID; UNCHANGED otherwise. Why both: 30% alone lets a tiny baseline qualify (NPRS 3 -> 2
+  is a 33% fall of one point, within measurement error); points alone miss large relative
+  gains at a low baseline on the ODI (12 -> 4 is a 67% fall of 8 points). An episode with an
+  intake score and nothing after it is NO_FOLLOW_UP, reported, never dropped.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 
 from flask import current_app
 
@@ -21,9 +32,14 @@ from flask import current_app
 CLAIMED_DAY_3_SHARE = 0.3
 # Retention is counted on these days after the prescription (the prescription day is day 0).
 RETENTION_DAYS = (3, 7, 14)
-# An outcome improved when it fell by its MCID in points or by 30% of the first score, compared
-# as fall x 10 >= first x 3 so no rounding can tip it.
+# Improved needs a fall of at least 3 tenths (30%) of the intake score, compared in whole
+# tenths of a point (ODI scores have one decimal) so no floating-point rounding can tip it.
 IMPROVEMENT_TENTHS = 3
+OUTCOME_REFERENCE = ("Improved: a fall of at least 30% of the intake score (Ostelo et al., Spine 2008;33:90-4) and "
+                     "of at least the minimal clinically important difference, NPRS 2 points (Childs et al., Spine "
+                     "2005;30:1331-4), ODI 6 points (Fritz & Irrgang, Phys Ther 2001;81:776-88). Worse: a rise of "
+                     "at least that difference. Intake score against the latest (or discharge) score of the same "
+                     "episode of care.")
 # Where a booking came from (Booking.source): the patient themself, on the site or through the
 # public API, or staff at the desk (a walk-in included). Anything else (demo data, an import)
 # counts as other.
@@ -66,20 +82,20 @@ DEFINITIONS = {
                          "(past schedule changes are not kept).",
     "utilisation": "Booked minutes as a share of available minutes. It can pass 100% when visits "
                    "were booked outside the schedule (staff bookings, since-changed hours).",
-    "nprs_patients": "Patients with two or more pain scores (NPRS 0-10, the pain before treatment "
-                     "in each visit's note) at visits in the range. The network counts each patient "
-                     "once, over all their clinics.",
-    "nprs_mean_improvement": "First minus latest pain score in the range, averaged over those "
-                             "patients: positive means less pain.",
-    "nprs_improved": "Share of those patients whose pain fell by 2 points or more, or by 30% or more "
-                     "of the first score (Farrar et al., Pain 2001;94:149-58; Ostelo et al., Spine "
-                     "2008;33:90-4).",
-    "odi_patients": "Patients with two or more scored Oswestry Disability Index questionnaires "
-                    "(0-100%) recorded at visits in the range.",
-    "odi_mean_improvement": "First minus latest ODI score in the range, in points, averaged over "
-                            "those patients: positive means less disability.",
-    "odi_improved": "Share of those patients whose ODI fell by 10 points or more, or by 30% or more "
-                    "of the first score (Ostelo et al., Spine 2008;33:90-4).",
+    "outcome_episodes": "Episodes of care whose intake visit was on a day in the range (the clinic's "
+                        "calendar), at the clinic of the intake visit, with an intake score on the scale "
+                        "(NPRS 0-10: the pain before treatment in a signed note of a visit the patient "
+                        "came to; ODI 0-100%: a scored Oswestry questionnaire). Drafts, no-show visits "
+                        "and unscored questionnaires never count.",
+    "outcome_followed_up": "Of those episodes, the ones with a later score in the same episode (to "
+                           "this day); the others are counted as no follow-up, not dropped.",
+    "outcome_verdict": "Intake score against the latest (or discharge) score of the same episode. "
+                       + OUTCOME_REFERENCE,
+    "outcome_improved_share": "Improved episodes as a share of ALL the episodes with an intake score, "
+                              "those with no follow-up included (counted as not shown to improve), so "
+                              "the share is not only among the patients who came back.",
+    "outcome_mean_improvement": "Intake minus latest score, averaged over the followed-up episodes: "
+                                "positive means less pain or disability.",
     "programmes": "Home exercise programmes prescribed on a day in the range. A programme belongs "
                   "to the clinic of the patient's latest visit (not cancelled) that started at or "
                   "before it was prescribed.",
@@ -113,3 +129,53 @@ def change_notice_hours() -> int:
     figures keep the count under the setting they were written with: after changing it,
     `flask reports rebuild` counts the past under the new one."""
     return current_app.config["CHANGE_NOTICE_HOURS"]
+
+
+class Verdict(StrEnum):
+    IMPROVED = "improved"
+    UNCHANGED = "unchanged"
+    WORSE = "worse"
+    NO_FOLLOW_UP = "no_follow_up"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One episode's outcome on one scale: its intake score, its latest score after intake
+    (None when there is none yet) and the verdict of the rule."""
+
+    intake: float
+    latest: float | None
+    verdict: Verdict
+
+    @property
+    def points(self) -> float | None:
+        """Improvement in points: positive when the score fell."""
+        return None if self.latest is None else self.intake - self.latest
+
+
+def outcome_verdict(intake: float, latest: float, mcid_points: float) -> Verdict:
+    """THE outcome rule (module docstring): improved on a fall of >= 30% of the intake score
+    and >= the MCID; worse on a rise of >= the MCID; otherwise unchanged. Scores compared in
+    whole tenths (the ODI has one decimal)."""
+    first, last, mcid = round(intake * 10), round(latest * 10), round(mcid_points * 10)
+    fall = first - last
+    if fall >= mcid and fall * 10 >= first * IMPROVEMENT_TENTHS:
+        return Verdict.IMPROVED
+    if -fall >= mcid:
+        return Verdict.WORSE
+    return Verdict.UNCHANGED
+
+
+def episode_outcome(scores: Sequence[float], mcid_points: float) -> Outcome | None:
+    """An episode's scores in time order (intake first; the last is the latest or the discharge
+    score): its outcome, NO_FOLLOW_UP with one score, None with none."""
+    if not scores:
+        return None
+    if len(scores) == 1:
+        return Outcome(scores[0], None, Verdict.NO_FOLLOW_UP)
+    return Outcome(scores[0], scores[-1], outcome_verdict(scores[0], scores[-1], mcid_points))
+
+
+def mcid_points(scale: str) -> float:
+    """The absolute floor of the rule for ``scale`` ('nprs' or 'odi'), from the settings."""
+    return current_app.config["NPRS_MCID_POINTS" if scale == "nprs" else "ODI_MCID_POINTS"]

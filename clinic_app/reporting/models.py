@@ -68,8 +68,8 @@ class DailyBookingFigures(Model):
 
 
 class OutcomeScore(Model):
-    """A pain (NPRS) or disability (ODI) score taken at a visit, filed under the visit's clinic
-    and local calendar day: the outcome reports read these instead of joining notes and
+    """A pain (NPRS) or disability (ODI) score that counts as an outcome, with its episode of
+    care, filed under its clinic and local calendar day: the outcome reports read these instead of joining notes and
     questionnaires to a million bookings. A derived table, kept current by
     clinic_app/reporting/projections/outcome_scores.py."""
 
@@ -81,12 +81,15 @@ class OutcomeScore(Model):
         Index("ix_outcome_scores_day", "scale", "day", "clinic_id", "patient_id", "taken_at", "score"),
         Index("ix_outcome_scores_clinic_day", "scale", "clinic_id", "day", "patient_id", "taken_at", "score"),
         Index("ix_outcome_scores_patient", "scale", "patient_id", "taken_at", "score", "day"),
+        # Each episode's scores in time order (the outcome rule: intake against latest).
+        Index("ix_outcome_scores_episode", "scale", "episode_id", "taken_at", "source_id", "score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scale: Mapped[str] = mapped_column(String(4))  # nprs or odi
     source_id: Mapped[int]  # the treatment note's or the ODI response's id
-    booking_id: Mapped[int] = mapped_column(index=True)
+    episode_id: Mapped[int]
+    booking_id: Mapped[int | None] = mapped_column(index=True)  # the visit's (an ODI may be taken without one)
     clinic_id: Mapped[int]
     patient_id: Mapped[int]
     day: Mapped[date]

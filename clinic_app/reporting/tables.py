@@ -9,7 +9,7 @@ from datetime import date
 
 from clinic_app.adherence.rules import Feeling
 from clinic_app.extensions import db
-from clinic_app.reporting.definitions import CLAIMED_DAY_3_SHARE, DEFINITIONS, RETENTION_DAYS
+from clinic_app.reporting.definitions import CLAIMED_DAY_3_SHARE, DEFINITIONS, OUTCOME_REFERENCE, RETENTION_DAYS
 from clinic_app.reporting.queries.adherence import (
     EffectFigures,
     RetentionFigures,
@@ -19,7 +19,7 @@ from clinic_app.reporting.queries.adherence import (
 )
 from clinic_app.reporting.queries.bookings import BookingFigures, booking_figures
 from clinic_app.reporting.queries.capacity import available_minutes
-from clinic_app.reporting.queries.outcomes import nprs_figures, odi_figures
+from clinic_app.reporting.queries.outcomes import OutcomeFigures, nprs_figures, odi_figures
 from clinic_app.reporting.queries.scope import ClinicRef, ReportRange, add_up, report_clinics, share
 from clinic_app.reporting.queries.sql import without_jit
 from clinic_app.treatments.models import ExerciseCategory
@@ -138,12 +138,21 @@ def _booking_tables(report: ReportRange, clinics: list[ClinicRef]) -> list[Table
     return [bookings, use]
 
 
-OUTCOME_COLUMNS = [
-    Column("Clinic", numeric=False), Column("NPRS patients (cases)", "nprs_patients"),
-    Column("NPRS mean improvement (points)", "nprs_mean_improvement"), Column("NPRS improved", "nprs_improved"),
-    Column("ODI patients (cases)", "odi_patients"), Column("ODI mean improvement (points)", "odi_mean_improvement"),
-    Column("ODI improved", "odi_improved"),
+OUTCOME_COLUMNS = [Column("Clinic", numeric=False)] + [
+    column for scale in ("NPRS", "ODI")
+    for column in (Column(f"{scale} episodes (cases)", "outcome_episodes"),
+                   Column(f"{scale} followed up", "outcome_followed_up"),
+                   Column(f"{scale} no follow-up", "outcome_followed_up"),
+                   Column(f"{scale} improved", "outcome_verdict"), Column(f"{scale} unchanged", "outcome_verdict"),
+                   Column(f"{scale} worse", "outcome_verdict"),
+                   Column(f"{scale} improved share", "outcome_improved_share"),
+                   Column(f"{scale} mean improvement (points)", "outcome_mean_improvement"))
 ]
+
+
+def _outcome_cells(f: OutcomeFigures) -> list[str]:
+    return [str(f.episodes), str(f.followed_up), str(f.no_follow_up), str(f.improved), str(f.unchanged),
+            str(f.worse), percent(f.improved_share), decimal(f.mean_improvement)]
 
 
 def _outcome_table(report: ReportRange, clinics: list[ClinicRef]) -> Table:
@@ -151,12 +160,12 @@ def _outcome_table(report: ReportRange, clinics: list[ClinicRef]) -> Table:
     odi, odi_network = odi_figures(report, clinics)
 
     def row(name, pain, disability):
-        return [name, str(pain.patients), decimal(pain.mean_improvement), percent(pain.improved_share),
-                str(disability.patients), decimal(disability.mean_improvement), percent(disability.improved_share)]
+        return [name, *_outcome_cells(pain), *_outcome_cells(disability)]
 
-    return Table("outcomes", "Outcomes", OUTCOME_COLUMNS, [row(c.name, nprs[c.id], odi[c.id]) for c in clinics],
-                 row(NETWORK, nprs_network, odi_network), "Patients whose pain improved (NPRS), by clinic",
-                 bars([(c.name, nprs[c.id].improved_share) for c in clinics]))
+    return Table("outcomes", "Outcomes by episode of care", OUTCOME_COLUMNS,
+                 [row(c.name, nprs[c.id], odi[c.id]) for c in clinics], row(NETWORK, nprs_network, odi_network),
+                 "Episodes whose pain improved (NPRS), by clinic",
+                 bars([(c.name, nprs[c.id].improved_share) for c in clinics]), [OUTCOME_REFERENCE])
 
 
 RETENTION_COLUMNS = [Column("Clinic", numeric=False), Column("Programmes", "programmes")] + [

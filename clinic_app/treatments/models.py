@@ -48,6 +48,43 @@ class Chart(Model):
     clinic: Mapped[Clinic] = relationship()
 
 
+class Episode(Model):
+    """An episode of care: one course of treatment of one patient, from the intake visit to
+    discharge, recorded by the practitioner with a reason or closed automatically once no visit
+    has followed for EPISODE_AUTO_CLOSE_DAYS (treatments.rules.episode_lapsed). Every pain score
+    (in a visit's note) and every Oswestry questionnaire belongs to one; its baseline is the
+    episode's intake score. A patient has at most one open episode."""
+
+    __tablename__ = "episodes"
+    __table_args__ = (
+        CheckConstraint("discharged_at IS NULL OR discharged_at >= opened_at", name="discharged_after_opened"),
+        CheckConstraint("(discharged_at IS NULL) = (discharge_reason IS NULL)", name="discharge_has_reason"),
+        CheckConstraint("discharge_reason IS NULL OR discharge_reason IN "
+                        "('goals_met', 'plateau', 'referred', 'patient_choice', 'no_visit')", name="reason_known"),
+        Index("uq_episodes_open_per_patient", "patient_id", unique=True,
+              sqlite_where=text("discharged_at IS NULL"), postgresql_where=text("discharged_at IS NULL")),
+        Index("ix_episodes_clinic_opened", "clinic_id", "opened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))  # the intake visit's
+    # The first visit: screening at intake (red flags, STarT Back) attaches to it.
+    intake_booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"), unique=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the intake visit's start
+    discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    discharge_reason: Mapped[str | None] = mapped_column(String(20))
+    discharged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    clinic: Mapped[Clinic] = relationship()
+    intake_booking: Mapped[Booking] = relationship()
+    discharged_by: Mapped[User | None] = relationship()
+
+    @property
+    def open(self) -> bool:
+        return self.discharged_at is None
+
+
 class NoteStatus(StrEnum):
     DRAFT = "draft"
     SIGNED = "signed"
@@ -68,6 +105,7 @@ class TreatmentNote(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="RESTRICT"), unique=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"), index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="RESTRICT"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     body_region: Mapped[str] = mapped_column(String(40), default="")
     subjective: Mapped[str] = mapped_column(Text, default="")
@@ -83,6 +121,7 @@ class TreatmentNote(Model):
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     booking: Mapped[Booking] = relationship()
+    episode: Mapped[Episode] = relationship()
     author: Mapped[User] = relationship()
     addenda: Mapped[list[NoteAddendum]] = relationship(order_by="NoteAddendum.created_at")
     cosignatures: Mapped[list[NoteCosignature]] = relationship(order_by="NoteCosignature.signed_at")
@@ -137,6 +176,7 @@ class OdiResponse(Model):
     # Indexed: network reporting reaches questionnaires from the visits in a date range.
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"), index=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))  # where it was taken
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="RESTRICT"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     timepoint: Mapped[str] = mapped_column(String(10))

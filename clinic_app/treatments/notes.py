@@ -15,9 +15,11 @@ from clinic_app.accounts.policy import can_cosign_note, can_write_note
 from clinic_app.audit.service import Actor, record_event
 from clinic_app.errors import Conflict, NotAllowed, ValidationFailed
 from clinic_app.extensions import db
-from clinic_app.scheduling.models import Booking, BookingStatus
+from clinic_app.scheduling.models import Booking
 from clinic_app.screening.service import require_action_recorded
+from clinic_app.treatments.episodes import episode_for_visit
 from clinic_app.treatments.models import NoteAddendum, NoteCosignature, NoteStatus, TreatmentNote
+from clinic_app.treatments.rules import note_refusal
 
 BODY_REGIONS = ("lumbar", "thoracic", "cervical", "sacroiliac", "hip", "shoulder", "other")
 TECHNIQUES = (
@@ -44,16 +46,18 @@ class NoteDetails:
 
 
 def note_for_visit(actor: Actor, booking: Booking, now: datetime) -> TreatmentNote:
-    """The visit's note, started as an empty draft by ``actor`` when there is none yet (only
-    the visit's practitioner may start it)."""
+    """The visit's note, started as an empty draft by ``actor`` when there is none yet: only
+    for a visit the patient came to (rules.note_refusal), only by the visit's practitioner, in
+    the visit's episode of care."""
     note = db.session.scalar(select(TreatmentNote).where(TreatmentNote.booking_id == booking.id))
     if note is None:
-        if booking.status == BookingStatus.CANCELLED:
-            raise Conflict("A cancelled visit has no treatment note.")
+        refusal = note_refusal(booking.status)
+        if refusal is not None:
+            raise Conflict(refusal)
         if not can_write_note(actor.user, booking):
             raise NotAllowed(not_yours(booking))
         note = TreatmentNote(booking_id=booking.id, patient_id=booking.patient_id, author_id=actor.user.id,
-                             created_at=now, updated_at=now)
+                             episode_id=episode_for_visit(booking).id, created_at=now, updated_at=now)
         db.session.add(note)
         db.session.flush()
         record_event(actor, booking.patient_id, "start_note", note, now)

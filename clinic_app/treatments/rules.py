@@ -6,17 +6,14 @@ Outcome measures and their thresholds:
   of counting as zero (Fairbank & Pynsent, "The Oswestry Disability Index", Spine
   2000;25(22):2940-52). Bands from the same paper.
 - Numeric Pain Rating Scale (NPRS) 0-10.
-- Minimal clinically important differences (MCID) for low back pain: 2 points on the NPRS and
-  10 points on the ODI (Ostelo et al., "Interpreting change scores for pain and functional
-  status in low back pain", Spine 2008;33(1):90-4). Both are settings (NPRS_MCID_POINTS,
-  ODI_MCID_POINTS) so a clinical lead can adopt a stricter threshold.
+- Whether a patient improved is the outcome rule of clinic_app/reporting/definitions.py
+  (one rule for the chart, the portal and head office), per episode of care.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 ODI_SECTIONS = 10
@@ -31,13 +28,6 @@ class Chronicity(StrEnum):
     ACUTE = "acute"  # under 6 weeks
     SUBACUTE = "subacute"  # 6 to 12 weeks
     CHRONIC = "chronic"  # over 12 weeks
-
-
-class Trend(StrEnum):
-    IMPROVED = "improved"
-    UNCHANGED = "unchanged"
-    WORSE = "worse"
-    NOT_ENOUGH_DATA = "not_enough_data"
 
 
 def odi_score(answers: Sequence[int | None]) -> float | None:
@@ -76,31 +66,37 @@ def chronicity(onset: date, today: date) -> Chronicity:
     return Chronicity.CHRONIC
 
 
-@dataclass(frozen=True)
-class Change:
-    first: float
-    latest: float
-    trend: Trend
+# Why an episode of care ended. "no_visit" is the automatic close (episode_lapsed); the others
+# are the practitioner's, recorded at discharge.
+DISCHARGE_REASONS = {
+    "goals_met": "Goals met",
+    "plateau": "No further progress expected",
+    "referred": "Referred on (to a doctor, a specialist, emergency care)",
+    "patient_choice": "The patient chose to stop",
+}
+AUTO_CLOSE_REASON = "no_visit"
 
-    @property
-    def points(self) -> float:
-        """Improvement in points: positive when the score fell (less pain, less disability)."""
-        return self.first - self.latest
+
+def episode_lapsed(last_visit_at: datetime, now: datetime, days: int) -> bool:
+    """An open episode closes itself once ``days`` whole days have passed since its latest
+    visit with no visit since: exactly ``days`` later it has lapsed."""
+    return now - last_visit_at >= timedelta(days=days)
 
 
-def change_in(scores: Sequence[float], mcid: float) -> Change | None:
-    """First against latest score, where lower is better (NPRS, ODI): improved or worse only
-    when the change reaches the minimal clinically important difference."""
-    if len(scores) < 2:
-        return None
-    first, latest = scores[0], scores[-1]
-    if first - latest >= mcid:
-        trend = Trend.IMPROVED
-    elif latest - first >= mcid:
-        trend = Trend.WORSE
-    else:
-        trend = Trend.UNCHANGED
-    return Change(first, latest, trend)
+def lapsed_at(last_visit_at: datetime, days: int) -> datetime:
+    """When a lapsed episode counts as closed: ``days`` after its latest visit."""
+    return last_visit_at + timedelta(days=days)
+
+
+def note_refusal(status: str) -> str | None:
+    """Why a note cannot be started for a visit in this status, or None when it can: only a
+    visit the patient came to (checked in, or seen) has a note; a future (still booked) visit,
+    a no-show and a cancelled visit do not."""
+    return {
+        "booked": "This visit has not taken place yet: a note can be started once the patient has checked in.",
+        "no_show": "The patient did not come to this visit (no-show), so it has no treatment note.",
+        "cancelled": "A cancelled visit has no treatment note.",
+    }.get(status)
 
 
 def odi_due(visit_number: int, visits_since_last_odi: int | None, discharging: bool) -> bool:

@@ -1,5 +1,6 @@
-"""Every pain (NPRS) and disability (ODI) score taken at a visit, filed under the visit's clinic
-and local calendar day, kept current as notes, questionnaires and bookings change.
+"""Every pain (NPRS) and disability (ODI) score that counts as an outcome, with its episode of
+care, filed under its clinic and local calendar day, kept current as notes, questionnaires and
+bookings change.
 
 The outcome reports need, per patient, the first and latest score at visits on the report's
 days. Read from the notes, that means joining them to the bookings to find each visit's clinic
@@ -19,39 +20,47 @@ from typing import Any
 from sqlalchemy import delete, inspect, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from clinic_app.clinics.models import Clinic
 from clinic_app.reporting.models import OutcomeScore
 from clinic_app.reporting.queries.sql import local_date
-from clinic_app.scheduling.models import Booking
-from clinic_app.treatments.models import OdiResponse, TreatmentNote
+from clinic_app.scheduling.models import ATTENDED, Booking
+from clinic_app.treatments.models import NoteStatus, OdiResponse, TreatmentNote
 
 SCALES: dict[str, type[TreatmentNote] | type[OdiResponse]] = {"nprs": TreatmentNote, "odi": OdiResponse}
-COLUMNS = ["scale", "source_id", "booking_id", "clinic_id", "patient_id", "day", "taken_at", "score"]
-# What a visit's scores are filed by.
-VISIT_FIELDS = ("clinic_id", "start_at", "patient_id")
+COLUMNS = ["scale", "source_id", "episode_id", "booking_id", "clinic_id", "patient_id", "day", "taken_at", "score"]
+# What a visit's scores are filed by, and what decides whether its pain score counts.
+VISIT_FIELDS = ("clinic_id", "start_at", "patient_id", "status")
 
 
 def score_rows(scale: str):
-    """NPRS: the pain before treatment in each visit's note (draft or signed, as on the chart),
-    taken at the visit's start. ODI: each scored questionnaire recorded against a visit, taken
-    when it was answered; one left unscored, or recorded without a visit, is not counted."""
-    day = local_date(Booking.start_at, Clinic.timezone)
+    """NPRS: the pain before treatment in each SIGNED note of a visit the patient came to
+    (arrived or seen), taken at the visit's start: drafts and no-show visits never count. ODI:
+    each scored questionnaire, in its episode, taken when it was answered, filed under the
+    clinic where it was taken; one left unscored is not counted."""
     columns: tuple[Any, ...]  # the select's columns, of several types
-    score: InstrumentedAttribute[int | None] | InstrumentedAttribute[float | None]
     if scale == "nprs":
-        columns = (TreatmentNote.id, Booking.id, Booking.clinic_id, Booking.patient_id, day, Booking.start_at,
-                   TreatmentNote.pain_before)
-        score = TreatmentNote.pain_before
-    else:
-        columns = (OdiResponse.id, Booking.id, Booking.clinic_id, OdiResponse.patient_id, day, OdiResponse.taken_at,
-                   OdiResponse.score)
-        score = OdiResponse.score
-    source = SCALES[scale]
-    return (select(literal(scale), *columns).select_from(source)
-            .join(Booking, Booking.id == source.booking_id).join(Clinic, Clinic.id == Booking.clinic_id)
-            .where(score.is_not(None)))
+        day = local_date(Booking.start_at, Clinic.timezone)
+        columns = (TreatmentNote.id, TreatmentNote.episode_id, Booking.id, Booking.clinic_id, Booking.patient_id, day,
+                   Booking.start_at, TreatmentNote.pain_before)
+        return (select(literal(scale), *columns).select_from(TreatmentNote)
+                .join(Booking, Booking.id == TreatmentNote.booking_id).join(Clinic, Clinic.id == Booking.clinic_id)
+                .where(TreatmentNote.pain_before.is_not(None), TreatmentNote.status == NoteStatus.SIGNED,
+                       Booking.status.in_(ATTENDED)))
+    day = local_date(OdiResponse.taken_at, Clinic.timezone)
+    columns = (OdiResponse.id, OdiResponse.episode_id, OdiResponse.booking_id, OdiResponse.clinic_id,
+               OdiResponse.patient_id, day, OdiResponse.taken_at, OdiResponse.score)
+    return (select(literal(scale), *columns).select_from(OdiResponse)
+            .join(Clinic, Clinic.id == OdiResponse.clinic_id).where(OdiResponse.score.is_not(None)))
+
+
+def _booking_column(scale: str):
+    return Booking.id if scale == "nprs" else OdiResponse.booking_id
+
+
+def _clinic_column(scale: str):
+    return Booking.clinic_id if scale == "nprs" else OdiResponse.clinic_id
 
 
 def refile(connection, scale: str, *, source_ids=None, booking_ids=None, clinic_id=None) -> None:
@@ -63,9 +72,16 @@ def refile(connection, scale: str, *, source_ids=None, booking_ids=None, clinic_
     if source_ids is not None:
         cleared, rows = cleared.where(OutcomeScore.source_id.in_(source_ids)), rows.where(source.id.in_(source_ids))
     if booking_ids is not None:
-        cleared, rows = cleared.where(OutcomeScore.booking_id.in_(booking_ids)), rows.where(Booking.id.in_(booking_ids))
+        if scale == "nprs" and connection.dialect.name == "postgresql":
+            # A note being signed now has no row yet to wait on: wait on the note itself, so
+            # that the select below sees it signed, with this visit's change.
+            connection.execute(select(TreatmentNote.id).where(TreatmentNote.booking_id.in_(booking_ids))
+                               .with_for_update())
+        cleared = cleared.where(OutcomeScore.booking_id.in_(booking_ids))
+        rows = rows.where(_booking_column(scale).in_(booking_ids))
     if clinic_id is not None:
-        cleared, rows = cleared.where(OutcomeScore.clinic_id == clinic_id), rows.where(Booking.clinic_id == clinic_id)
+        cleared = cleared.where(OutcomeScore.clinic_id == clinic_id)
+        rows = rows.where(_clinic_column(scale) == clinic_id)
     connection.execute(cleared)
     # An upsert, not a plain insert: a transaction refiling the same score at the same time (a
     # note saved while its visit is moved) may have inserted it since this one's delete.
