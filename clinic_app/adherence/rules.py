@@ -27,12 +27,24 @@ QUIET_DAYS_AT_RISK = 3
 # Pain this high, or "worse" on two check-ins in a row, reaches the practitioner at once.
 ALERT_PAIN = 9
 FLAT_OR_WORSE_ENTRIES = 3
+# Pain this low is not "not improving", however flat: 0, 0, 0 is a patient doing well. 2 is
+# below the NPRS's minimal clinically important change from any higher score (Childs et al.,
+# Spine 2005;30:1331-4).
+NOT_IMPROVING_ABOVE_PAIN = 2
 
 
 class Feeling(StrEnum):
     BETTER = "better"
     SAME = "same"
     WORSE = "worse"
+
+
+class Rating(StrEnum):
+    """How one exercise felt, asked per exercise done (the day's ``Feeling`` is about them all)."""
+
+    EASIER = "easier"
+    SAME = "same"
+    HARDER = "harder"  # harder or painful
 
 
 @dataclass(frozen=True)
@@ -140,7 +152,8 @@ def risk_reasons(
     if (today - last_day).days >= QUIET_DAYS_AT_RISK:
         reasons.append(RiskReason.QUIET)
     recent = ordered[-FLAT_OR_WORSE_ENTRIES:]
-    if len(recent) == FLAT_OR_WORSE_ENTRIES and all(b.pain >= a.pain for a, b in pairwise(recent)):
+    if (len(recent) == FLAT_OR_WORSE_ENTRIES and recent[-1].pain > NOT_IMPROVING_ABOVE_PAIN
+            and all(b.pain >= a.pain for a, b in pairwise(recent))):
         reasons.append(RiskReason.NOT_IMPROVING)
     if ordered and ordered[-1].exercised and ordered[-1].feeling is Feeling.WORSE:
         reasons.append(RiskReason.WORSE_AFTER_EXERCISE)
