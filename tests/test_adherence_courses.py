@@ -117,3 +117,40 @@ def test_sql_curve_equals_the_pure_rule_on_generated_histories(clinic, seed):
     assert found.never_started == sum(f.state is CourseState.NEVER_STARTED for f in expected)
     assert found.awaiting == sum(f.state is CourseState.AWAITING for f in expected)
     assert [p.row() for p in found.curve()] == [p.row() for p in pure_curve]
+
+
+def test_exercise_effect_compares_patients_who_did_it_with_those_prescribed_who_did_not(clinic):
+    from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
+    from clinic_app.adherence.rules import Rating
+    from clinic_app.reporting.queries.exercise_effects import exercise_comparisons
+    from clinic_app.treatments.models import ProgrammeExercise
+
+    place, practitioner, a = clinic
+    b = Exercise(slug="knee-hug", name="Knee hug", category="stretch", instructions="-")
+    db.session.add(b)
+    db.session.flush()
+    # (pain, {exercise: (sets, rating)}) per day from START.
+    histories = [
+        [(6, {a: (1, "harder"), b: (0, None)}), (4, {a: (1, "easier"), b: (0, None)})],  # A only: -2
+        [(5, {a: (1, None), b: (1, None)}), (5, {a: (1, None), b: (1, None)})],  # both: 0
+        [(7, {a: (0, None), b: (1, "same")}), (8, {a: (0, None), b: (1, None)})],  # B only: +1
+        [(3, {a: (0, None), b: (1, None)})],  # one check-in: no change
+    ]
+    for n, days in enumerate(histories):
+        patient = add_patient(f"E{n}")
+        programme = add_programme(patient, practitioner, at(START, 10))
+        programme.items = [ProgrammeExercise(exercise_id=e.id, position=i, sets=1, reps=10, hold_seconds=0,
+                                             times_per_day=1) for i, e in enumerate((a, b))]
+        for day, (pain, done) in enumerate(days):
+            entry = ExerciseCheckIn(patient_id=patient.id, programme_id=programme.id,
+                                    on_date=START + timedelta(days=day), pain=pain)
+            entry.exercises = [CheckInExercise(exercise_id=e.id, sets_done=sets, rating=rating)
+                               for e, (sets, rating) in done.items()]
+            db.session.add(entry)
+    db.session.commit()
+    found = {row.exercise: row for row in exercise_comparisons(ReportRange(START, START))}
+    cat, hug = found["Cat stretch"], found["Knee hug"]
+    assert (cat.prescribed, sorted(cat.did_it), cat.did_not) == (4, [-2.0, 0.0], [1.0])
+    assert (sorted(hug.did_it), hug.did_not) == ([0.0, 1.0], [-2.0])
+    assert cat.difference is None  # one patient did not: no interval
+    assert (cat.rated, cat.ratings[Rating.EASIER][0], cat.ratings[Rating.HARDER][0]) == (1, 1, 0)  # the latest

@@ -4,7 +4,8 @@
    of still exercising over courses (queries/courses.py), its band, read against the claimed
    30% still exercising on day 3.
 2. "... because the exercises don't make them feel better": the reasons patients gave, by the
-   day they stopped (queries/stop_reasons.py), with Wilson intervals.
+   day they stopped (queries/stop_reasons.py), with Wilson intervals; and, per exercise, the
+   pain change of those who did it against those who did not (queries/exercise_effects.py).
 
 Every figure carries its number of patients; one from fewer than 10 is suppressed.
 """
@@ -18,6 +19,7 @@ from datetime import datetime
 from clinic_app.adherence.stop_questions import NOT_FEELING_BETTER, REASON_LABELS, StopReason
 from clinic_app.reporting.definitions import CLAIMED_DAY_3_SHARE, CURVE_DAYS
 from clinic_app.reporting.queries.courses import CourseFigures, course_figures, network_figures
+from clinic_app.reporting.queries.exercise_effects import ExerciseComparison, exercise_comparisons
 from clinic_app.reporting.queries.scope import ReportRange, report_clinics
 from clinic_app.reporting.queries.stop_reasons import stop_reason_counts
 from clinic_app.reporting.statistics import Interval, SurvivalAt, suppressed, survival_at, wilson_interval
@@ -65,6 +67,7 @@ class ClaimFigures:
     reasons: list[ShareFigure]
     not_feeling_better: ShareFigure
     by_stop_day: list[tuple[str, int, list[int]]]  # (group, answers, count per reason in REASON_LABELS order)
+    exercises: list[ExerciseComparison]
 
 
 def claim_figures(report: ReportRange, now: datetime) -> ClaimFigures:
@@ -83,7 +86,7 @@ def claim_figures(report: ReportRange, now: datetime) -> ClaimFigures:
     return ClaimFigures(courses, curve, day_3, verdict(day_3, courses.curve_patients), answered, reasons,
                         ShareFigure("Didn't help, made it worse or too painful", not_better, answered,
                                     wilson_interval(not_better, answered)),
-                        _by_stop_day(counts))
+                        _by_stop_day(counts), exercise_comparisons(report))
 
 
 def daily_curve(courses: CourseFigures) -> list[CurveDay]:

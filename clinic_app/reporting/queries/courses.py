@@ -2,10 +2,10 @@
 patients at once, counted per clinic and day for the Kaplan-Meier curve (reporting.statistics).
 Tests check that both give the same curve on the same histories.
 
-``courses`` is the one place that says what a course is. Today: a patient from their first
-prescription (programme version 1), at the clinic that prescribed it; every later version, and
-every check-in of the patient, continues it. When episodes of care land, a course becomes an
-episode: only ``courses`` changes.
+``courses`` is the one place (with adherence/courses.py, its one-patient form) that says what a
+course is. Today: a patient from their first prescription (programme version 1), at the clinic
+that prescribed it; every later version, and every check-in of the patient, continues it. When
+episodes of care land, a course becomes an episode: only these two change.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Date, and_, case, exists, func, literal, select
 
+from clinic_app.adherence.courses import is_course_start
 from clinic_app.adherence.models import ExerciseCheckIn
 from clinic_app.clinics.models import Clinic
 from clinic_app.clinics.rules import local_date as clinic_date
@@ -39,7 +40,7 @@ def courses(*conditions):
     first = (
         select(Programme.patient_id.label("course_id"), Programme.clinic_id, Programme.created_at.label("started_at"),
                last_exercised.label("last_exercised_on"), checked_in.label("checked_in"))
-        .where(Programme.version == 1, *conditions)
+        .where(is_course_start(), *conditions)
         .cte().prefix_with("MATERIALIZED")
     )
     return (
