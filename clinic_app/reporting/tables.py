@@ -199,7 +199,7 @@ def _retention_table(report: ReportRange, clinics: list[ClinicRef], now: datetim
     _, day_3, band_3 = readings[3]
     said = {"": "no patients followed that long", SUPPRESSED: "fewer than 10 patients followed"}.get(
         day_3, f"{day_3} (95% band {band_3})")
-    return Table("retention", "Still exercising after the prescription", RETENTION_COLUMNS,
+    return Table("retention", "Still exercising after the visit", RETENTION_COLUMNS,
                  [_retention_row(c.name, figures[c.id]) for c in clinics], _retention_row(NETWORK, network),
                  "Network: still exercising (Kaplan-Meier), against the published claim",
                  bars([*chart, ("Claim (day 2-3)", CLAIMED_DAY_3_SHARE)]),
