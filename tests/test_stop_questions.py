@@ -142,3 +142,27 @@ def test_claim_page_suppresses_figures_from_fewer_than_ten_patients(head_office)
     assert "No curve: fewer than 10 patients checked in." in html
     assert "Too few patients followed to day 3" in html
     assert "66.7%" not in html and html.count("fewer than 10") >= 3
+
+
+def test_migration_0026_goes_down_and_up_again_with_ratings_and_answers(app):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    db.drop_all()
+    upgrade()
+    programme, _ = prescribe(days_ago=6)
+    add_check_in(programme, (utcnow() - timedelta(days=5)).date(), 4, None, {programme.items[0].exercise: 1})
+    db.session.flush()
+    db.session.scalar(select(CheckInExercise).where(CheckInExercise.sets_done > 0)).rating = "easier"
+    queue_stop_questions(utcnow())
+    question = db.session.scalar(select(StopQuestion))
+    question.reason, question.answered_at = "forgot", utcnow()
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="0023")
+    with db.engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM check_in_exercises")) == 1
+    upgrade()
+    with db.engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM check_in_exercises WHERE rating IS NULL")) == 1
+        assert connection.scalar(text("SELECT count(*) FROM stop_questions")) == 0
