@@ -93,6 +93,9 @@ class Config:
     # Online changes to a booking are refused this close to the visit: the patient calls.
     CHANGE_NOTICE_HOURS = 24
     MAX_FUTURE_BOOKINGS_PER_PATIENT = 3
+    # A patient with no check-in for this many days (on their clinic's calendar) is e-mailed,
+    # once per course, the question "why did you stop?" (clinic_app/adherence/stop_questions.py).
+    STOP_QUESTION_DAYS = 3
     # A waitlist entry stops waiting after this many days (or on its own "before" date).
     WAITLIST_DAYS = 30
     # Minimal clinically important differences, the absolute floor of the outcome rule

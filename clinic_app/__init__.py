@@ -194,12 +194,14 @@ def register_due_mail(app: Flask) -> None:
     """The e-mail each domain queues on every pass of the notification worker, in this order
     (clinic_app/notifications/registry.py)."""
     from clinic_app.adherence.reminders import queue_due_check_in_reminders
+    from clinic_app.adherence.stop_questions import queue_stop_questions
     from clinic_app.notifications.registry import register_due_mail as register
     from clinic_app.rollout.announcements import queue_opening_emails
     from clinic_app.scheduling.reminders import queue_due_reminders
 
     register(app, "visit reminders", queue_due_reminders)
     register(app, "check-in reminders", queue_due_check_in_reminders)
+    register(app, "why-stopped questions", queue_stop_questions)
     register(app, "clinic-opening e-mails", queue_opening_emails, batched=True)
 
 

@@ -33,6 +33,7 @@ PROTECTED = {
     "/headoffice/rollout": {"head_office", "admin"},
     "/headoffice/reports": {"head_office", "admin"},
     "/headoffice/texts": {"head_office", "admin"},
+    "/headoffice/claim": {"head_office", "admin"},
     "/headoffice/network": {"head_office", "admin"},
     "/headoffice/where-next": {"head_office", "admin"},
     "/headoffice/where-next.csv": {"head_office", "admin"},
@@ -252,6 +253,7 @@ def test_every_route_is_in_the_access_table(app):
         "/my/reminders/{}",
         "/my/reminders/{}/check-in",
         "/my/reminders/stop/{}",
+        "/my/why-stopped/{}",  # tests/test_stop_questions.py
         "/my/programme/{}/reminders",
         "/my/verify-email",
         "/verify-email/{}",

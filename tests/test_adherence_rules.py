@@ -11,7 +11,6 @@ from clinic_app.adherence.rules import (
     RiskReason,
     alert_reasons,
     effect_by_exercise,
-    retention,
     risk_reasons,
     streak,
     weekly_adherence,
@@ -51,23 +50,6 @@ def test_weekly_adherence_counts_days_exercised_per_programme_week(checkins, tod
 
 def test_weekly_adherence_is_empty_before_the_programme_starts():
     assert weekly_adherence(START, [], day(-1)) == []
-
-
-def test_retention_counts_who_still_exercises_3_7_and_14_days_in():
-    programmes = [
-        (START, [did(0), did(1), did(2)]),  # stopped within 2-3 days: the claim
-        (START, [did(0), did(3), did(8)]),  # still going at day 7, not at 14
-        (START, [did(n) for n in range(20)]),  # kept going
-        (START, []),  # never started
-        (day(10), [did(10), did(14)]),  # prescribed 10 days before today: only day 3 and 7 count
-    ]
-    found = {r.day: (r.eligible, r.still_exercising) for r in retention(programmes, day(20), days=(3, 7, 14))}
-    assert found == {3: (5, 3), 7: (5, 2), 14: (4, 1)}
-
-
-def test_retention_share_is_unknown_with_nothing_eligible():
-    [row] = retention([(day(5), [did(5)])], day(6), days=(3,))
-    assert (row.eligible, row.share) == (0, None)
 
 
 def test_effect_by_exercise_counts_feelings_and_pain_change_from_the_previous_check_in():

@@ -191,8 +191,9 @@ def test_the_dashboard_costs_the_same_few_queries_for_one_patient_or_many(practi
     for name in ("Two Two", "Tre Three", "For Four", "Fiv Five"):
         programme, _ = p.patient(name, p.ann)
         p.check_ins(programme, (5, 9, "worse", True), (4, 6, "worse", True))
-    assert len(early_warning(db.session.get(User, p.ann.user.id), p.now).alerts) == 5
-    assert count_queries(p.ann.user.id, p.now) == with_one <= 8
+    # Each of the four: "worse" twice on the latest, and the earlier pain 9 not yet acknowledged.
+    assert len(early_warning(db.session.get(User, p.ann.user.id), p.now).alerts) == 1 + 4 * 2
+    assert count_queries(p.ann.user.id, p.now) == with_one <= 9
 
 
 def test_the_dashboard_lists_alerts_first_then_patients_at_risk_with_links_to_the_chart(client, practice):
@@ -219,8 +220,9 @@ def test_with_nothing_to_report_the_dashboard_says_so(client, practice):
     assert "No alerts." in page and "Nobody at risk." in page
 
 
-def acknowledge(client, check_in_id: int):
-    return client.submit(f"/practice/alerts/{check_in_id}/acknowledge", {}, page="/practice/")
+def acknowledge(client, check_in_id: int, action_taken: str = "Called the patient; visit booked"):
+    return client.submit(f"/practice/alerts/{check_in_id}/acknowledge", {"action_taken": action_taken},
+                         page="/practice/")
 
 
 def latest_entry(programme) -> ExerciseCheckIn:
@@ -253,6 +255,40 @@ def test_changing_the_acknowledged_check_in_raises_the_alert_again(client, pract
     latest_entry(severe).updated_at = p.now + timedelta(minutes=5)  # the patient saves the day again
     db.session.commit()
     assert alerts(p.ann.user, p.now) == [("Sev Severe", [AlertReason.SEVERE_PAIN])]
+
+
+def test_a_pain_9_alert_stays_until_acknowledged_even_after_a_lower_score(client, practice):
+    p = practice
+    severe, _ = p.patient("Sev Severe", p.ann)
+    p.check_ins(severe, (2, 9, None, False), (1, 4, None, True), (0, 3, None, True))
+    [alert] = early_warning(p.ann.user, p.now).alerts
+    assert (alert.care.patient.full_name, alert.check_in.pain, alert.reasons) == (
+        "Sev Severe", 9, [AlertReason.SEVERE_PAIN])
+    client.login(p.ann.user.email)
+    assert acknowledge(client, alert.check_in.id, action_taken=" ").status_code == 303
+    assert len(early_warning(p.ann.user, p.now).alerts) == 1  # nothing said about what was done: kept
+    acknowledge(client, alert.check_in.id)
+    assert alerts(p.ann.user, p.now) == []
+    [seen] = acknowledgements()
+    assert (seen.acknowledged_by_id, seen.action_taken) == (p.ann.user.id, "Called the patient; visit booked")
+
+
+@pytest.mark.parametrize(("pains", "flagged"), [((0, 0, 0), False), ((1, 2, 2), False), ((2, 2, 3), True),
+                                                ((5, 5, 6), True)])
+def test_low_pain_never_counts_as_not_improving(practice, pains, flagged):
+    p = practice
+    flat, _ = p.patient("Fay Flat", p.ann)
+    p.check_ins(flat, *((2 - i, pain, "better", True) for i, pain in enumerate(pains)))
+    assert (FLAT in dict(at_risk(p.ann.user, p.now)).get("Fay Flat", [])) is flagged
+
+
+def test_an_at_risk_card_without_any_check_in_says_since_prescription(client, practice):
+    p = practice
+    p.patient("Nell Never", p.ann, days_ago=46)
+    client.login(p.ann.user.email)
+    page = client.get("/practice/").text
+    assert "No check-in since the programme was prescribed 46 days ago" in page
+    assert "No check-in for 46 days" not in page
 
 
 def acknowledgements() -> list[CheckInAlertAcknowledgement]:

@@ -96,7 +96,7 @@ def _practitioners(rng, clinics, service_ids) -> dict[int, list[tuple[int, int]]
     now = datetime.now(UTC)
     bulk_insert(User.__table__, (
         dict(email=f"bench-practitioner-{cid}-{n}@example.com", full_name=f"Practitioner {cid}-{n}",
-             password_hash=NO_PASSWORD, role=Role.PRACTITIONER, active=True, created_at=now)
+             password_hash=NO_PASSWORD, role=Role.PRACTITIONER, active=True, created_at=now, session_version=1)
         for cid, n in plan))
     users = dict(db.session.execute(select(User.email, User.id).where(User.email.like("bench-practitioner-%"))).all())
     bulk_insert(clinic_staff, (dict(user_id=users[f"bench-practitioner-{cid}-{n}@example.com"], clinic_id=cid)

@@ -130,6 +130,9 @@ def _pages(loaded: dict) -> dict[str, str]:
     }
     pages.update({f"csv {key}, 28 days": f"/headoffice/reports/{key}.csv" for key in TABLES})
     pages.update({f"csv {key}, 1 year": f"/headoffice/reports/{key}.csv?{year}" for key in TABLES})
+    pages.update({"claim 28 days, network (default)": "/headoffice/claim",
+                  "claim 1 year, network": f"/headoffice/claim?{year}",
+                  "claim 1 year, one clinic": f"/headoffice/claim?{year}&{clinic}"})
     pages.update({
         "network": "/headoffice/network", "where-next": "/headoffice/where-next",
         "where-next csv": "/headoffice/where-next.csv", "rollout board": "/headoffice/rollout",

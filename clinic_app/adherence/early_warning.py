@@ -26,7 +26,14 @@ from sqlalchemy.orm import contains_eager, selectinload
 from clinic_app.accounts.models import User
 from clinic_app.accounts.policy import can_see_clinic_record, clinics_caring_for_patients, sees_whole_clinic
 from clinic_app.adherence.models import AdherenceNudge, CheckInAlertAcknowledgement, ExerciseCheckIn
-from clinic_app.adherence.rules import FLAT_OR_WORSE_ENTRIES, AlertReason, RiskReason, alert_reasons, risk_reasons
+from clinic_app.adherence.rules import (
+    ALERT_PAIN,
+    FLAT_OR_WORSE_ENTRIES,
+    AlertReason,
+    RiskReason,
+    alert_reasons,
+    risk_reasons,
+)
 from clinic_app.adherence.service import as_check_in
 from clinic_app.clinics.models import Clinic
 from clinic_app.clinics.rules import local_date
@@ -100,6 +107,7 @@ def early_warning(user: User, now: datetime) -> EarlyWarning:
     entries = _recent_check_ins([care.programme.id for care in patients], now)
     latest = [found[-1] for found in entries.values() if found]
     acknowledged = _acknowledged(latest)
+    severe = _unacknowledged_severe_pain([care.programme.id for care in patients])
     nudged = last_nudges([care.patient.id for care in patients])
     alerts, at_risk = [], []
     for care in patients:
@@ -107,6 +115,8 @@ def early_warning(user: User, now: datetime) -> EarlyWarning:
         alert = _alert(care, found, acknowledged)
         if alert is not None:
             alerts.append(alert)
+        alerts += [Alert(care, entry, [AlertReason.SEVERE_PAIN]) for entry in severe.get(care.programme.id, [])
+                   if alert is None or entry.id != alert.check_in.id]
         risk = _risk(care, found, nudged.get(care.patient.id), now)
         if risk is not None:
             at_risk.append(risk)
@@ -243,6 +253,25 @@ def _acknowledged(entries: list[ExerciseCheckIn]) -> set[int]:
         )
     }
     return {entry.id for entry in entries if entry.id in seen and seen[entry.id] >= entry.updated_at}
+
+
+def _unacknowledged_severe_pain(programme_ids: list[int]) -> dict[int, list[ExerciseCheckIn]]:
+    """Check-ins of any age with pain of ALERT_PAIN or more whose alert nobody has acknowledged
+    (as the entry is now): a later, lower score does not clear them."""
+    found: dict[int, list[ExerciseCheckIn]] = defaultdict(list)
+    if not programme_ids:
+        return found
+    seen = CheckInAlertAcknowledgement
+    entries = db.session.scalars(
+        select(ExerciseCheckIn)
+        .outerjoin(seen, seen.check_in_id == ExerciseCheckIn.id)
+        .where(ExerciseCheckIn.programme_id.in_(programme_ids), ExerciseCheckIn.pain >= ALERT_PAIN,
+               or_(seen.id.is_(None), seen.entry_updated_at < ExerciseCheckIn.updated_at))
+        .order_by(ExerciseCheckIn.programme_id, ExerciseCheckIn.on_date)
+    )
+    for entry in entries:
+        found[entry.programme_id].append(entry)
+    return found
 
 
 def _alert(care: InCare, entries: list[ExerciseCheckIn], acknowledged: set[int]) -> Alert | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic_app.clock import UTCDateTime, utcnow
@@ -34,18 +34,25 @@ class ExerciseCheckIn(Model):
 
 
 class CheckInExercise(Model):
-    """How many sets of one programme exercise were done that day (0: not done)."""
+    """How many sets of one programme exercise were done that day (0: not done), and, when
+    done, how it felt (easier, the same, or harder or painful than last time) and the pain
+    during it (NPRS 0-10): both optional, so that effect is measured per exercise."""
 
     __tablename__ = "check_in_exercises"
     __table_args__ = (
         UniqueConstraint("check_in_id", "exercise_id"),
         CheckConstraint("sets_done >= 0", name="sets_not_negative"),
+        CheckConstraint("rating IN ('easier', 'same', 'harder')", name="rating_known"),
+        CheckConstraint("pain_during BETWEEN 0 AND 10", name="pain_during_0_to_10"),
+        CheckConstraint("sets_done > 0 OR (rating IS NULL AND pain_during IS NULL)", name="rated_only_when_done"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     check_in_id: Mapped[int] = mapped_column(ForeignKey("exercise_check_ins.id", ondelete="CASCADE"), index=True)
     exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="RESTRICT"))
     sets_done: Mapped[int]
+    rating: Mapped[str | None] = mapped_column(String(10))
+    pain_during: Mapped[int | None]
 
 
 class AdherenceNudge(Model):
@@ -73,6 +80,35 @@ class CheckInAlertAcknowledgement(Model):
     entry_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action_taken: Mapped[str] = mapped_column(Text, default="")  # what the clinician did about it
+
+
+class StopQuestion(Model):
+    """"Why did you stop?", e-mailed once per course (a patient from their first prescription)
+    when they have not checked in for STOP_QUESTION_DAYS, and answered from the e-mail's link
+    without signing in (its token stored only as a hash). ``last_exercised_on`` is the course's
+    last exercise day when asked, so head office can show the reasons by day of stopping."""
+
+    __tablename__ = "stop_questions"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "course_started_on"),
+        CheckConstraint(
+            "reason IN ('did_not_help', 'made_worse', 'too_painful', 'no_time', 'forgot', 'felt_better', 'other')",
+            name="reason_known",
+        ),
+        CheckConstraint("(reason IS NULL) = (answered_at IS NULL)", name="answered_with_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="RESTRICT"))  # the course's
+    course_started_on: Mapped[date]  # the first prescription's day on the clinic's calendar
+    last_exercised_on: Mapped[date | None]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(20))
+    other_text: Mapped[str] = mapped_column(String(300), default="")
 
 
 class CheckInReminder(Model):

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic_app.adherence.early_warning import NUDGE_INTERVAL, InCare, last_nudges
 from clinic_app.adherence.models import AdherenceNudge, CheckInAlertAcknowledgement, ExerciseCheckIn
+from clinic_app.adherence.stop_questions import question_for_patient, question_url
 from clinic_app.audit.service import Actor, record_event
 from clinic_app.clinics.models import Clinic
 from clinic_app.errors import Conflict
@@ -59,6 +60,7 @@ def nudge_patient(actor: Actor, care: InCare, now: datetime) -> AdherenceNudge:
         clinic=clinic,
         rebooking_url=rebooking,
         programme_url=public_url("portal.index") + "#check-in",
+        stop_question_url=_stop_question_url(patient.id, now),
     )
     _text_nudge(patient.id, clinic, nudge, rebooking, now)
     return nudge
@@ -74,6 +76,12 @@ def _text_nudge(patient_id: int, clinic: Clinic, nudge: AdherenceNudge, rebookin
         queue_text(phone, text, f"adherence-nudge-text:{nudge.id}", clinic.timezone, now)
 
 
+def _stop_question_url(patient_id: int, now: datetime) -> str:
+    """The no-login "why did you stop?" link of the patient's course ("" without a course)."""
+    question = question_for_patient(patient_id, now)
+    return question_url(question) if question is not None else ""
+
+
 def rebooking_url(clinic: Clinic, practitioner: Practitioner, last_service: Service) -> str:
     """The booking page for a follow-up with this practitioner at this clinic: the service of
     the last visit, or (when that was for new patients only, or is withdrawn) another they offer
@@ -86,14 +94,17 @@ def rebooking_url(clinic: Clinic, practitioner: Practitioner, last_service: Serv
     return public_url("booking.times", clinic=clinic.slug, service=service.slug, practitioner=practitioner.id)
 
 
-def acknowledge_alert(actor: Actor, check_in: ExerciseCheckIn, now: datetime) -> CheckInAlertAcknowledgement:
-    """Mark the alert raised by this check-in, as it is now, as seen: it leaves the dashboard
-    until the patient checks in again (or changes this entry). Acknowledging it again, or twice
-    at once, keeps the one acknowledgement."""
+def acknowledge_alert(actor: Actor, check_in: ExerciseCheckIn, now: datetime,
+                      action_taken: str = "") -> CheckInAlertAcknowledgement:
+    """Mark the alert raised by this check-in, as it is now, as seen, with what the clinician
+    did about it: it leaves the dashboard until the patient checks in again (or changes this
+    entry); a pain of 9 or more stays until acknowledged, whatever came after. Acknowledging it
+    again, or twice at once, keeps the one acknowledgement (with the latest who, when and what)."""
     seen = _acknowledgement(check_in) or _first_acknowledgement(check_in, now)
     seen.entry_updated_at = check_in.updated_at
     seen.acknowledged_by_id = actor.user.id
     seen.acknowledged_at = now
+    seen.action_taken = action_taken.strip()
     db.session.flush()
     record_event(actor, check_in.patient_id, "acknowledge_alert", check_in, now)
     return seen

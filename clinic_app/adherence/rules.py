@@ -4,8 +4,8 @@ The questions they answer are Back Solution's own claim, put to the data: "most 
 their prescribed exercises within 2-3 days, because the exercises don't make them feel better".
 
 - Adherence: on how many days of each programme week did the patient exercise?
-- Retention: of the programmes prescribed long enough ago, what share was still being done 3, 7
-  and 14 days after it was prescribed?
+- Retention: a survival curve over courses, in clinic_app/reporting (definitions.py,
+  statistics.py, queries/courses.py).
 - Effect: per exercise, how often did doing it feel better, the same or worse, and how did pain
   move between one check-in and the next?
 - Early warning: which patients look like they are dropping out, and which need a call today?
@@ -27,12 +27,24 @@ QUIET_DAYS_AT_RISK = 3
 # Pain this high, or "worse" on two check-ins in a row, reaches the practitioner at once.
 ALERT_PAIN = 9
 FLAT_OR_WORSE_ENTRIES = 3
+# Pain this low is not "not improving", however flat: 0, 0, 0 is a patient doing well. 2 is
+# below the NPRS's minimal clinically important change from any higher score (Childs et al.,
+# Spine 2005;30:1331-4).
+NOT_IMPROVING_ABOVE_PAIN = 2
 
 
 class Feeling(StrEnum):
     BETTER = "better"
     SAME = "same"
     WORSE = "worse"
+
+
+class Rating(StrEnum):
+    """How one exercise felt, asked per exercise done (the day's ``Feeling`` is about them all)."""
+
+    EASIER = "easier"
+    SAME = "same"
+    HARDER = "harder"  # harder or painful
 
 
 @dataclass(frozen=True)
@@ -72,34 +84,6 @@ def weekly_adherence(prescribed_on: date, checkins: Iterable[CheckIn], today: da
         done = sum(1 for offset in range(days) if first + timedelta(days=offset) in exercised_days)
         weeks.append(WeekAdherence(week + 1, done, days))
     return weeks
-
-
-@dataclass(frozen=True)
-class Retention:
-    day: int
-    eligible: int  # programmes prescribed at least ``day`` days ago
-    still_exercising: int
-
-    @property
-    def share(self) -> float | None:
-        return self.still_exercising / self.eligible if self.eligible else None
-
-
-def retention(
-    programmes: Iterable[tuple[date, Iterable[CheckIn]]], today: date, days: Sequence[int]
-) -> list[Retention]:
-    """For each N in ``days``: of the programmes prescribed at least N days before ``today``,
-    how many were still being done on day N or later (an exercise check-in on or after
-    prescription + N days). A programme never started counts as stopped."""
-    last_exercised: list[tuple[date, int | None]] = []
-    for prescribed_on, checkins in programmes:
-        days_in = [(c.on - prescribed_on).days for c in checkins if c.exercised and c.on >= prescribed_on]
-        last_exercised.append((prescribed_on, max(days_in, default=None)))
-    found = []
-    for n in days:
-        eligible = [last for start, last in last_exercised if (today - start).days >= n]
-        found.append(Retention(n, len(eligible), sum(1 for last in eligible if last is not None and last >= n)))
-    return found
 
 
 @dataclass(frozen=True)
@@ -168,7 +152,8 @@ def risk_reasons(
     if (today - last_day).days >= QUIET_DAYS_AT_RISK:
         reasons.append(RiskReason.QUIET)
     recent = ordered[-FLAT_OR_WORSE_ENTRIES:]
-    if len(recent) == FLAT_OR_WORSE_ENTRIES and all(b.pain >= a.pain for a, b in pairwise(recent)):
+    if (len(recent) == FLAT_OR_WORSE_ENTRIES and recent[-1].pain > NOT_IMPROVING_ABOVE_PAIN
+            and all(b.pain >= a.pain for a, b in pairwise(recent))):
         reasons.append(RiskReason.NOT_IMPROVING)
     if ordered and ordered[-1].exercised and ordered[-1].feeling is Feeling.WORSE:
         reasons.append(RiskReason.WORSE_AFTER_EXERCISE)

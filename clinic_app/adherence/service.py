@@ -7,14 +7,14 @@ to a record, so they are not written to the audit trail; each row carries its ow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
-from clinic_app.adherence.rules import CheckIn, Feeling, WeekAdherence, streak, weekly_adherence
+from clinic_app.adherence.rules import CheckIn, Feeling, Rating, WeekAdherence, streak, weekly_adherence
 from clinic_app.adherence.signals import check_in_saved
 from clinic_app.clinics.models import Clinic
 from clinic_app.clinics.rules import local_date
@@ -29,11 +29,18 @@ DAYS_BACK = 1
 
 
 @dataclass(frozen=True)
+class ExerciseRating:
+    rating: Rating | None
+    pain_during: int | None
+
+
+@dataclass(frozen=True)
 class CheckInDetails:
     on: date
     pain: int
     feeling: Feeling | None
     sets_done: dict[int, int]  # exercise id -> sets done (0: not done)
+    ratings: dict[int, ExerciseRating] = field(default_factory=dict)  # of exercises done
 
 
 @dataclass(frozen=True)
@@ -81,10 +88,14 @@ def record_check_in(programme: Programme, details: CheckInDetails, now: datetime
     # Updated in place: replacing the rows would insert the new ones before deleting the old.
     existing = {item.exercise_id: item for item in entry.exercises}
     for exercise_id, sets in details.sets_done.items():
-        if exercise_id in existing:
-            existing.pop(exercise_id).sets_done = sets
-        else:
-            entry.exercises.append(CheckInExercise(exercise_id=exercise_id, sets_done=sets))
+        item = existing.pop(exercise_id, None)
+        if item is None:
+            item = CheckInExercise(exercise_id=exercise_id)
+            entry.exercises.append(item)
+        rated = details.ratings.get(exercise_id, ExerciseRating(None, None))
+        item.sets_done = sets
+        item.rating = rated.rating.value if rated.rating else None
+        item.pain_during = rated.pain_during
     for stale in existing.values():
         entry.exercises.remove(stale)
     db.session.flush()
@@ -141,5 +152,10 @@ def _check(programme: Programme, details: CheckInDetails, today: date) -> None:
     for exercise_id, sets in details.sets_done.items():
         if not 0 <= sets <= MAX_SETS:
             raise ValidationFailed(f"Sets must be from 0 to {MAX_SETS}.", f"sets_{exercise_id}")
+    for exercise_id, rated in details.ratings.items():
+        if not details.sets_done.get(exercise_id):
+            raise ValidationFailed("Rate only an exercise you did today (one set or more).", f"rating_{exercise_id}")
+        if rated.pain_during is not None and not 0 <= rated.pain_during <= 10:
+            raise ValidationFailed("Give your pain from 0 to 10.", f"pain_during_{exercise_id}")
     if details.feeling is not None and not any(details.sets_done.values()):
         raise ValidationFailed("Tell us how the exercises felt on a day you did some.", "feeling")

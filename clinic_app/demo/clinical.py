@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from clinic_app.accounts.models import User
-from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
-from clinic_app.adherence.rules import Feeling
+from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn, StopQuestion
 from clinic_app.clinics.models import Clinic
+from clinic_app.demo import adherence_model
 from clinic_app.demo.screening import seed_patient_screens
 from clinic_app.extensions import db
 from clinic_app.patients.models import Patient
@@ -39,6 +39,9 @@ LAST_NAMES = ["Rivera", "Chen", "Okoro", "Schmidt", "Dubois", "Haddad", "Kim", "
               "Alvarez", "Ito", "Mensah", "Quinn", "Lindqvist"]
 CONDITIONS = ["Mechanical low back pain", "Lumbar disc irritation with sciatica", "Neck pain with stiffness",
               "Sacroiliac joint pain", "Postural thoracic pain", "Chronic non-specific low back pain"]
+# The body area each condition is treated in: it picks the note's region and the exercises.
+AREA_OF_CONDITION = {"Neck pain with stiffness": "cervical", "Sacroiliac joint pain": "sacroiliac",
+                     "Postural thoracic pain": "thoracic"}  # the rest: lumbar
 # How pain moves over the visits: the mix head office wants to see (most improve, some don't).
 COURSES = {"improves": (7, -1.0), "plateaus": (6, -0.2), "worsens": (5, 0.4)}
 # Each patient keeps one weekly time; these leave room for the 15-minute buffer after an
@@ -75,34 +78,48 @@ def _seed_patients(today: date, seed: int) -> int:
     return added
 
 
-# Days a demo patient keeps exercising after a programme is prescribed: many stop within 2-3
-# days (Back Solution's own observation), some keep going for weeks.
-DAYS_KEPT_UP = (1, 2, 2, 3, 3, 4, 6, 9, 14, 21, 28)
-
-
 def _check_ins(rng: random.Random, today: date) -> None:
-    """Daily check-ins against every demo programme while it was current: on most days until
-    the patient stops, pain drifting with how the exercises felt."""
-    programmes = db.session.scalars(select(Programme).order_by(Programme.id)).all()
+    """Each demo patient's check-ins and "why did you stop?" answer, from the generative model
+    of demo/adherence_model.py, over all their programme versions as one course."""
+    programmes = db.session.scalars(select(Programme).order_by(Programme.patient_id, Programme.version)).all()
+    by_patient: dict[int, list[Programme]] = {}
     for programme in programmes:
-        start = programme.created_at.date()
-        end = min(programme.replaced_at.date() if programme.replaced_at else today, today)
-        kept_up = rng.choice(DAYS_KEPT_UP)
-        pain = rng.randrange(4, 8)
-        helps = rng.random() < 0.6
-        done = [CheckInExercise(exercise_id=item.exercise_id, sets_done=item.sets) for item in programme.items]
-        for offset in range(min(kept_up, (end - start).days)):
-            if rng.random() < 0.2:
-                continue  # a missed day
-            feeling = rng.choices(list(Feeling), weights=(6, 3, 1) if helps else (2, 4, 4))[0]
-            pain = max(0, min(10, pain + {Feeling.BETTER: -1, Feeling.SAME: 0, Feeling.WORSE: 1}[feeling]
-                              + rng.choice((-1, 0, 0, 1))))
-            db.session.add(ExerciseCheckIn(
-                patient_id=programme.patient_id, programme_id=programme.id, on_date=start + timedelta(days=offset),
-                pain=pain, feeling=feeling.value,
-                exercises=[CheckInExercise(exercise_id=d.exercise_id, sets_done=d.sets_done) for d in done],
-            ))
+        by_patient.setdefault(programme.patient_id, []).append(programme)
+    for versions in by_patient.values():
+        zone = ZoneInfo(versions[0].clinic.timezone)
+        starts = [version.created_at.astimezone(zone).date() for version in versions]
+        course = adherence_model.simulate(rng, starts[0], today,
+                                          [(on, [item.exercise.slug for item in version.items])
+                                           for on, version in zip(starts, versions, strict=True)],
+                                          rng.randrange(4, 8))
+        for logged in course.logged:
+            version = [v for on, v in zip(starts, versions, strict=True) if on <= logged.on][-1]
+            _add_check_in(version, logged)
+        if course.reason is not None and course.stopped_on is not None and \
+                course.stopped_on + timedelta(days=3) <= today:
+            _add_stop_answer(versions[0], starts[0], course.stopped_on, course, zone)
     db.session.flush()
+
+
+def _add_check_in(programme: Programme, day: adherence_model.Day) -> None:
+    db.session.add(ExerciseCheckIn(
+        patient_id=programme.patient_id, programme_id=programme.id, on_date=day.on, pain=day.pain,
+        feeling=day.feeling.value if day.feeling else None,
+        exercises=[CheckInExercise(exercise_id=item.exercise_id,
+                                   sets_done=item.sets if item.exercise.slug in day.done else 0,
+                                   rating=(rating.value if (rating := day.done.get(item.exercise.slug)) else None))
+                   for item in programme.items],
+    ))
+
+
+def _add_stop_answer(first: Programme, started_on: date, stopped_on: date, course: adherence_model.Course,
+                     zone: ZoneInfo) -> None:
+    asked = datetime.combine(stopped_on + timedelta(days=3), time(19), tzinfo=zone).astimezone(UTC)
+    last = max((day.on for day in course.logged if day.done), default=None)
+    db.session.add(StopQuestion(
+        patient_id=first.patient_id, clinic_id=first.clinic_id, course_started_on=started_on, last_exercised_on=last,
+        token_hash=hashlib.sha256(f"demo-stop-question-{first.patient_id}".encode()).hexdigest(), asked_at=asked,
+        answered_at=asked + timedelta(hours=2), reason=course.reason.value if course.reason else None))
 
 
 def _clinics_with_practitioners() -> list[Clinic]:
@@ -136,7 +153,7 @@ def _history(rng, clinic, practitioner, patient, index, services, exercises, tod
     hour = VISIT_HOURS[(index // 5) % len(VISIT_HOURS)]
     zone = ZoneInfo(clinic.timezone)
     closed = {closure.closed_on for closure in clinic.closures}
-    _chart(rng, clinic, patient, first_day)
+    area = AREA_OF_CONDITION.get(_chart(rng, clinic, patient, first_day), "lumbar")
     episode: Episode | None = None
     for number in range(visits):
         day = first_day + timedelta(weeks=number)
@@ -149,11 +166,11 @@ def _history(rng, clinic, practitioner, patient, index, services, exercises, tod
         booking = _booking(clinic, practitioner, patient, service, start, BookingStatus.COMPLETED)
         episode = episode or episode_for_visit(booking)  # the first visit opens the episode of care
         pain = max(0, min(10, round(start_pain + step * number + rng.uniform(-0.8, 0.8))))
-        _note(booking, practitioner, pain, rng, episode.id)
+        _note(booking, practitioner, pain, rng, episode.id, area)
         if number % 4 == 0:
             _odi(patient, booking, pain, rng, "intake" if number == 0 else "progress", episode.id)
         if number in (0, 3):
-            _programme(booking, practitioner, exercises, rng, number)
+            _programme(booking, practitioner, exercises, rng, number, area)
     if index < len(VISIT_HOURS) and today.weekday() < 5:
         # The first few also come in today, so the practitioner's day is not empty.
         start = datetime.combine(today, VISIT_HOURS[index], tzinfo=zone).astimezone(UTC)
@@ -169,10 +186,12 @@ def _weekday_on_or_after(day: date, weekday: int) -> date:
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
-def _chart(rng, clinic, patient, first_visit: date) -> None:
-    db.session.add(Chart(patient_id=patient.id, clinic_id=clinic.id, condition=rng.choice(CONDITIONS),
+def _chart(rng, clinic, patient, first_visit: date) -> str:
+    condition = rng.choice(CONDITIONS)
+    db.session.add(Chart(patient_id=patient.id, clinic_id=clinic.id, condition=condition,
                          onset_date=first_visit - timedelta(weeks=rng.choice((2, 5, 9, 20, 52)))))
     rng.random()  # the draw that ticked red flags here once: kept, so the rest of the demo stays as it was
+    return condition
 
 
 def _booking(clinic, practitioner, patient, service, start, status) -> Booking:
@@ -190,11 +209,11 @@ def _booking(clinic, practitioner, patient, service, start, status) -> Booking:
     return booking
 
 
-def _note(booking, practitioner, pain: int, rng, episode_id: int) -> None:
+def _note(booking, practitioner, pain: int, rng, episode_id: int, area: str) -> None:
     signed = booking.end_at + timedelta(minutes=20)
     db.session.add(TreatmentNote(
         booking_id=booking.id, patient_id=booking.patient_id, author_id=practitioner.user_id, episode_id=episode_id,
-        body_region=rng.choice(("lumbar", "lumbar", "cervical", "sacroiliac", "thoracic")),
+        body_region=area,
         subjective=f"Reports pain {pain}/10, worse after sitting. Doing the home exercises most days.",
         objective="Reduced lumbar flexion; no neurological deficit; straight leg raise negative.",
         assessment="Mechanical pain, responding to loading." if pain < 6 else "Irritable; progress loading slowly.",
@@ -214,14 +233,16 @@ def _odi(patient, booking, pain: int, rng, timepoint: str, episode_id: int) -> N
                                timepoint=timepoint, answers=answers, score=odi_score(answers)))
 
 
-def _programme(booking, practitioner, exercises, rng, visit_number: int) -> None:
+def _programme(booking, practitioner, exercises, rng, visit_number: int, area: str) -> None:
+    """A programme of exercises that suit the complaint's area (adherence_model.SUITABLE)."""
     patient, at = booking.patient, booking.start_at
     current = db.session.scalar(select(Programme).where(Programme.patient_id == patient.id,
                                                         Programme.replaced_at.is_(None)))
     if current is not None:
         current.replaced_at = at
         db.session.flush()
-    chosen = rng.sample(exercises, 3 if visit_number == 0 else 4)
+    suitable = [e for e in exercises if e.slug in adherence_model.SUITABLE[area]]
+    chosen = rng.sample(suitable, min(len(suitable), 3 if visit_number == 0 else 4))
     db.session.add(Programme(
         patient_id=patient.id, practitioner_id=practitioner.id, clinic_id=booking.clinic_id,
         version=2 if current else 1, created_at=at,

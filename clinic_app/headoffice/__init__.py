@@ -10,4 +10,4 @@ from clinic_app.headers import never_cache
 bp = Blueprint("headoffice", __name__, url_prefix="/headoffice")
 bp.after_request(never_cache)
 
-from clinic_app.headoffice import network, reports, rollout, texts, views  # noqa: E402, F401 - routes join bp
+from clinic_app.headoffice import claim, network, reports, rollout, texts, views  # noqa: E402, F401 - routes join bp

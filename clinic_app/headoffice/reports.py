@@ -32,7 +32,7 @@ NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?%?$")
 def reports():
     """Bookings, utilisation, outcomes and adherence, per clinic with the network row."""
     form, report = read_report_form()
-    tables = build_tables(report, utcnow().date()) if report else []
+    tables = build_tables(report, utcnow()) if report else []
     args = {name: request.args[name] for name in REPORT_FIELDS if request.args.get(name)}
     return render_template("headoffice/reports.html", form=form, report=report, tables=tables,
                            csv_args=args, network=NETWORK), 200 if report else 422
@@ -49,7 +49,7 @@ def report_csv(key: str):
         errors = "; ".join(f"{form[name].label.text}: {' '.join(form[name].errors)}"
                            for name in REPORT_FIELDS if form[name].errors)
         return Response(errors + "\n", 422, mimetype="text/plain")
-    table = build_tables(report, utcnow().date(), only=key)[0]
+    table = build_tables(report, utcnow(), only=key)[0]
     name = f"{key}-{report.first_day.isoformat()}-to-{report.last_day.isoformat()}.csv"
     return Response(table_csv(table), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

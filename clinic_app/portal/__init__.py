@@ -10,4 +10,12 @@ bp = Blueprint("portal", __name__, url_prefix="/my")
 bp.after_request(never_cache)
 bp.after_request(keep_token_private)
 
-from clinic_app.portal import account, intake, record_access, reminders, views, visits  # noqa: E402, F401 - routes join bp
+from clinic_app.portal import (  # noqa: E402, F401 - routes join bp
+    account,
+    intake,
+    record_access,
+    reminders,
+    stop_question,
+    views,
+    visits,
+)

@@ -13,7 +13,8 @@ from flask_login import current_user
 from clinic_app import clock
 from clinic_app.accounts.models import User
 from clinic_app.accounts.policy import area_required
-from clinic_app.adherence.early_warning import InCare, early_warning, patients_in_care
+from clinic_app.adherence.early_warning import AtRisk, InCare, early_warning, patients_in_care
+from clinic_app.adherence.forms import AlertAcknowledgementForm
 from clinic_app.adherence.models import ExerciseCheckIn
 from clinic_app.adherence.nudges import acknowledge_alert, nudge_patient
 from clinic_app.adherence.rules import FLAT_OR_WORSE_ENTRIES, AlertReason, RiskReason
@@ -43,7 +44,15 @@ def dashboard(user: User) -> dict:
     shown = {alert.care.patient.id for alert in warning.alerts} | {risk.care.patient.id for risk in warning.at_risk}
     record_listed(staff_actor(), "list_early_warning", shown, now)
     return {"warning": warning, "now": now, "risk_words": RISK_WORDS, "alert_words": ALERT_WORDS,
-            "local_time": local_time}
+            "local_time": local_time, "risk_text": risk_text}
+
+
+def risk_text(risk: AtRisk, reason: RiskReason) -> str:
+    """The card's line for a reason; quiet since prescription when there was never a check-in,
+    so the card never says "no check-in for 46 days" beside "last check-in: none yet"."""
+    if reason is RiskReason.QUIET and risk.last_check_in is None:
+        return f"No check-in since the programme was prescribed {risk.days_quiet} days ago"
+    return RISK_WORDS[reason].format(days=risk.days_quiet, pains=", ".join(map(str, risk.recent_pains)))
 
 
 def local_time(moment: datetime, zone: str) -> str:
@@ -76,7 +85,12 @@ def acknowledge(check_in_id: int):
     care = _in_care_or_404(entry.patient_id, now)
     if care.programme.id != entry.programme_id:
         abort(404)
-    acknowledge_alert(staff_actor(), entry, now)
+    form = AlertAcknowledgementForm()
+    if not form.validate():
+        db.session.rollback()
+        flash(" ".join(form.action_taken.errors) or "Say what you did about this alert.", "error")
+        return redirect(url_for("practice.index", _anchor=f"alert-{check_in_id}"), 303)
+    acknowledge_alert(staff_actor(), entry, now, form.action_taken.data)
     db.session.commit()
     flash(f"The alert for {care.patient.full_name} is acknowledged.", "success")
     return redirect(url_for("practice.index", _anchor="alerts"), 303)

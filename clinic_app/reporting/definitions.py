@@ -17,12 +17,15 @@ these definitions; tests compare them with the pure rules (adherence.rules, sche
   is a 33% fall of one point, within measurement error); points alone miss large relative
   gains at a low baseline on the ODI (12 -> 4 is a 67% fall of 8 points). An episode with an
   intake score and nothing after it is NO_FOLLOW_UP, reported, never dropped.
+- Adherence courses, time to stop, never started, closed days: see "Adherence" below and
+  ``course_follow_up`` (the pure rule the SQL in queries/courses.py is tested against).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
 from flask import current_app
@@ -30,8 +33,11 @@ from flask import current_app
 # "Only 3 in 10 still exercising 2-3 days after the visit": the company's published claim,
 # compared with the day-3 retention.
 CLAIMED_DAY_3_SHARE = 0.3
-# Retention is counted on these days after the prescription (the prescription day is day 0).
+# Retention is read from the curve on these days after the prescription (the prescription
+# day is day 0).
 RETENTION_DAYS = (3, 7, 14)
+# The curve is drawn up to this day.
+CURVE_DAYS = 28
 # Improved needs a fall of at least 3 tenths (30%) of the intake score, compared in whole
 # tenths of a point (ODI scores have one decimal) so no floating-point rounding can tip it.
 IMPROVEMENT_TENTHS = 3
@@ -46,11 +52,10 @@ OUTCOME_REFERENCE = ("Improved: a fall of at least 30% of the intake score (Oste
 ONLINE_SOURCES = ("online", "api")
 # Text-message reminders (clinic_app/reporting/queries/texts.py). A reminder is an outbox row of
 # the visit whose key names it (scheduling/reminders.py, scheduling/texts.py); a share from fewer
-# than SMALLEST_GROUP visits or texts is not shown. Twilio's final delivery states.
+# than statistics.MIN_PATIENTS visits or texts is not shown. Twilio's final delivery states.
 EMAIL_REMINDER_KEYS = "booking:%:reminder:%"
 TEXT_REMINDER_KEYS = "booking:%:text-reminder:%"
 DELIVERY_FINAL_STATES = ("delivered", "undelivered", "failed")
-SMALLEST_GROUP = 10
 STAFF_SOURCES = ("staff", "walk_in")
 
 
@@ -99,11 +104,32 @@ DEFINITIONS = {
     "programmes": "Home exercise programmes prescribed on a day in the range. A programme belongs "
                   "to the clinic of the patient's latest visit (not cancelled) that started at or "
                   "before it was prescribed.",
-    "retention": "Of the programmes prescribed at least N days before today (UTC) (the cases), the share "
-                 "with an exercise check-in on day N after the prescription or later (the "
-                 "prescription day is day 0). A programme never started counts as stopped.",
-    "claim": "Back Solution's published claim: only 3 in 10 patients are still exercising 2-3 days "
-             "after the visit. Compare with the day-3 share.",
+    "courses": "Patients whose first home programme was prescribed on a day in the range (the "
+               "prescribing clinic's calendar day). One row per patient: a changed programme "
+               "continues the same course.",
+    "never_started": "Courses with no check-in at all, counted once STOP_QUIET_DAYS (3) days "
+                     "since the prescription have closed; not counted as stopping. Awaiting: "
+                     "prescribed too recently to say.",
+    "curve_patients": "Courses with a check-in: the patients behind the curve (Kaplan-Meier, "
+                      "Kaplan & Meier, JASA 1958).",
+    "retention": "Kaplan-Meier estimate of the share still exercising on day N (an exercise "
+                 "check-in on day N or later; the prescription day is day 0), with its 95% band "
+                 "(Greenwood variance, log-log scale). A patient has stopped once 3 closed days "
+                 "have passed with no exercise after their last one (a permissible gap, as in "
+                 "persistence studies: Cramer et al., Value Health 2008;11:44-7). Patients still "
+                 "within that gap are censored at their last closed day (right-censoring), not "
+                 "counted as stopped nor left out. Day N is counted only once day N + 1 has ended "
+                 "on the clinic's calendar (a check-in can be made for yesterday). At risk: "
+                 "patients still followed on day N; a figure with fewer than 10 is not shown.",
+    "claim": "Back Solution's published claim: 7 in 10 patients stop their prescribed exercises "
+             "within 2-3 days, because the exercises don't make them feel better. Its first half "
+             "says only 3 in 10 patients are still exercising 2-3 days after the visit: compare "
+             "with the day-3 estimate and its band. Its second half is tested by the reasons "
+             "patients give for stopping.",
+    "stop_reasons": "The answer a patient gave to \"why did you stop?\" (asked once by e-mail after "
+                    "STOP_QUESTION_DAYS days without a check-in), by the day of the course on which "
+                    "they stopped (the day after their last exercise). Shares with 95% Wilson "
+                    "intervals (Wilson, JASA 1927).",
     "effect_check_ins": "Check-ins on a day in the range on which the exercise (or an exercise in "
                         "the category) was done, one set or more.",
     "effect_feeling": "Share of those check-ins on which the patient said the exercises made them "
@@ -179,3 +205,57 @@ def episode_outcome(scores: Sequence[float], mcid_points: float) -> Outcome | No
 def mcid_points(scale: str) -> float:
     """The absolute floor of the rule for ``scale`` ('nprs' or 'odi'), from the settings."""
     return current_app.config["NPRS_MCID_POINTS" if scale == "nprs" else "ODI_MCID_POINTS"]
+
+
+# --- Adherence ---------------------------------------------------------------------------------
+# The unit of every adherence figure is a course: one patient from their first prescription.
+# Changing the programme continues the course. (Episodes of care will replace "patient and first
+# prescription"; reporting/queries/courses.py:courses is the one place that says which rows
+# make a course.)
+#
+# A check-in can be made for today or yesterday (adherence.service.DAYS_BACK), so day N on the
+# clinic's calendar is closed, and counted, only once day N + 1 has ended there.
+CHECK_IN_DAYS_BACK = 1
+# A patient has stopped once this many closed days have passed with no exercise after their
+# last exercise day. A permissible gap, as persistence studies define discontinuation (Cramer et
+# al., Value Health 2008;11:44-7; Andrade et al., Pharmacoepidemiol Drug Saf 2006;15:565-74):
+# a day missed is not a stop.
+STOP_QUIET_DAYS = 3
+
+
+def last_closed_day(today: date) -> date:
+    """The latest calendar day whose check-ins are final on ``today`` (the clinic's date): day N
+    is known once day N + 1 has ended."""
+    return today - timedelta(days=CHECK_IN_DAYS_BACK + 1)
+
+
+class CourseState(StrEnum):
+    AWAITING = "awaiting"  # no check-in yet, prescribed too recently to say it never started
+    NEVER_STARTED = "never_started"  # no check-in at all, STOP_QUIET_DAYS closed days on
+    STOPPED = "stopped"  # an event at ``time``
+    FOLLOWED = "followed"  # censored at ``time``
+
+
+@dataclass(frozen=True)
+class CourseFollowUp:
+    state: CourseState
+    time: int | None  # for the curve: the day of stopping, or the last day known still going
+
+
+def course_follow_up(started_on: date, exercised_days: list[date], checked_in: bool, today: date) -> CourseFollowUp:
+    """Where a course stands for the Kaplan-Meier curve, on ``today`` (the clinic's date).
+
+    Days count from the prescription (day 0). Still exercising on day N means an exercise
+    check-in on day N or later, so a course stops on the day after its last exercise (L + 1; 0
+    when it never exercised). That is known when the STOP_QUIET_DAYS days after L are all
+    closed; until then the course is censored at min(L, last closed day): known to be going
+    then. A course with no check-in at all is never started (not a stop), or awaiting while
+    those days are still open. A course censored before day 0 adds nothing to the curve."""
+    followed_to = (last_closed_day(today) - started_on).days
+    if not checked_in:
+        state = CourseState.NEVER_STARTED if followed_to >= STOP_QUIET_DAYS - 1 else CourseState.AWAITING
+        return CourseFollowUp(state, None)
+    last = max(((day - started_on).days for day in exercised_days if day >= started_on), default=-1)
+    if last + STOP_QUIET_DAYS <= followed_to:
+        return CourseFollowUp(CourseState.STOPPED, last + 1)
+    return CourseFollowUp(CourseState.FOLLOWED, min(last, followed_to))

@@ -5,23 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 
 from clinic_app.adherence.rules import Feeling
 from clinic_app.extensions import db
 from clinic_app.reporting.definitions import CLAIMED_DAY_3_SHARE, DEFINITIONS, OUTCOME_REFERENCE, RETENTION_DAYS
-from clinic_app.reporting.queries.adherence import (
-    EffectFigures,
-    RetentionFigures,
-    effect_by_category,
-    effect_by_exercise,
-    retention_figures,
-)
+from clinic_app.reporting.queries.adherence import EffectFigures, effect_by_category, effect_by_exercise
 from clinic_app.reporting.queries.bookings import BookingFigures, booking_figures
 from clinic_app.reporting.queries.capacity import available_minutes
+from clinic_app.reporting.queries.courses import CourseFigures, course_figures, network_figures
 from clinic_app.reporting.queries.outcomes import OutcomeFigures, nprs_figures, odi_figures
 from clinic_app.reporting.queries.scope import ClinicRef, ReportRange, add_up, report_clinics, share
 from clinic_app.reporting.queries.sql import without_jit
+from clinic_app.reporting.statistics import SUPPRESSED, SurvivalPoint, suppressed, survival_at
 from clinic_app.treatments.models import ExerciseCategory
 
 NETWORK = "Network"
@@ -83,14 +79,15 @@ def bars(labels_and_values: list[tuple[str, float | None]], text: Callable[[floa
             for label, value in labels_and_values]
 
 
-def build_tables(report: ReportRange, today: date, only: str | None = None) -> list[Table]:
-    """Every table of the report in page order, or just the one named ``only``."""
+def build_tables(report: ReportRange, now: datetime, only: str | None = None) -> list[Table]:
+    """Every table of the report in page order, or just the one named ``only``. ``now``: the
+    adherence figures count the days closed on each clinic's calendar at that instant."""
     without_jit(db.session)
     clinics = report_clinics(report)
     groups = [
         (("bookings", "utilisation"), lambda: _booking_tables(report, clinics)),
         (("outcomes",), lambda: [_outcome_table(report, clinics)]),
-        (("retention",), lambda: [_retention_table(report, clinics, today)]),
+        (("retention",), lambda: [_retention_table(report, clinics, now)]),
         (("exercises", "categories"), lambda: _effect_tables(report)),
     ]
     tables = [table for keys, build in groups if only is None or only in keys for table in build()]
@@ -168,30 +165,54 @@ def _outcome_table(report: ReportRange, clinics: list[ClinicRef]) -> Table:
                  bars([(c.name, nprs[c.id].improved_share) for c in clinics]), [OUTCOME_REFERENCE])
 
 
-RETENTION_COLUMNS = [Column("Clinic", numeric=False), Column("Programmes", "programmes")] + [
+RETENTION_COLUMNS = [
+    Column("Clinic", numeric=False), Column("Courses", "courses"), Column("Never started", "never_started"),
+    Column("Awaiting first check-in", "never_started"), Column("Patients in the curve", "curve_patients"),
+] + [
     column for day in RETENTION_DAYS
-    for column in (Column(f"Day {day} cases", "retention"), Column(f"Day {day} still exercising", "retention"),
-                   Column(f"Day {day} share", "retention"))
+    for column in (Column(f"Day {day} at risk", "retention"), Column(f"Day {day} still exercising", "retention"),
+                   Column(f"Day {day} 95% band", "retention"))
 ]
 
 
-def _retention_row(name: str, f: RetentionFigures) -> list[str]:
-    cells = [name, str(f.programmes)]
+def band(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{percent(low)} to {percent(high)}"
+
+
+def day_cells(curve: list[SurvivalPoint], patients: int, day: int) -> list[str]:
+    """At risk, estimate and band on ``day``; suppressed when the curve has fewer than 10
+    patients or fewer than 10 are still followed on that day."""
+    found = survival_at(curve, day)
+    if found is None:
+        return ["0", "", ""]
+    if suppressed(patients) or suppressed(found.at_risk):
+        return [str(found.at_risk), SUPPRESSED, SUPPRESSED]
+    return [str(found.at_risk), percent(found.estimate), band(found.low, found.high)]
+
+
+def _retention_row(name: str, f: CourseFigures) -> list[str]:
+    curve = f.curve()
+    cells = [name, str(f.courses), str(f.never_started), str(f.awaiting), str(f.curve_patients)]
     for day in RETENTION_DAYS:
-        cells += [str(f.eligible(day)), str(f.still(day)), percent(f.share(day))]
+        cells += day_cells(curve, f.curve_patients, day)
     return cells
 
 
-def _retention_table(report: ReportRange, clinics: list[ClinicRef], today: date) -> Table:
-    figures = retention_figures(report, clinics, today)
-    network = add_up(figures.values(), RetentionFigures)
-    chart = [(f"Day {day}", network.share(day)) for day in RETENTION_DAYS]
+def _retention_table(report: ReportRange, clinics: list[ClinicRef], now: datetime) -> Table:
+    figures = course_figures(report, clinics, now)
+    network = network_figures(figures)
+    curve = network.curve()
+    readings = {day: day_cells(curve, network.curve_patients, day) for day in RETENTION_DAYS}
+    chart = [(f"Day {day}", None if cells[1] in ("", SUPPRESSED) else survival_at(curve, day).estimate)  # type: ignore[union-attr]
+             for day, cells in readings.items()]
+    _, day_3, band_3 = readings[3]
+    said = {"": "no patients followed that long", SUPPRESSED: "fewer than 10 patients followed"}.get(
+        day_3, f"{day_3} (95% band {band_3})")
     return Table("retention", "Still exercising after the visit", RETENTION_COLUMNS,
                  [_retention_row(c.name, figures[c.id]) for c in clinics], _retention_row(NETWORK, network),
-                 "Network: still exercising, against the published claim",
+                 "Network: still exercising (Kaplan-Meier), against the published claim",
                  bars([*chart, ("Claim (day 2-3)", CLAIMED_DAY_3_SHARE)]),
-                 [DEFINITIONS["claim"], f"Network day 3: {percent(network.share(3)) or 'no cases'} "
-                                        f"against the claimed {percent(CLAIMED_DAY_3_SHARE)}."])
+                 [DEFINITIONS["claim"], f"Network day 3: {said}, against the claimed {percent(CLAIMED_DAY_3_SHARE)}."])
 
 
 def _effect_columns(by_category: bool) -> list[Column]:

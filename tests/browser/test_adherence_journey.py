@@ -50,18 +50,18 @@ def practitioner_account() -> Practitioner:
     return db.session.scalar(select(Practitioner).join(User).where(User.email == "practitioner@example.com"))
 
 
-def seen_a_week_ago():
+def seen_a_week_ago(email: str = "patient@example.com"):
     practitioner = practitioner_account()
     clinic = db.session.scalar(select(Clinic).join(WorkingHours, WorkingHours.clinic_id == Clinic.id)
                                .where(WorkingHours.practitioner_id == practitioner.id))
     service = next(s for s in practitioner.services if not s.new_patients_only)
     now = utcnow() - timedelta(days=7)
     slot = next(iter(free_slots(clinic, service, now.date(), 7, now, practitioner.id)))
-    details = PatientDetails(first_name="Pat", last_name="Patient", email="patient@example.com", phone="555-0142",
+    details = PatientDetails(first_name="Pat", last_name="Patient", email=email, phone="555-0142",
                              date_of_birth=date(1985, 6, 1))
     booking, _ = book_appointment(BookingRequest(clinic.id, service.slug, slot.start, details,
                                                  practitioner_id=practitioner.id), now)
-    booking.patient.user_id = db.session.scalar(select(User.id).where(User.email == "patient@example.com"))
+    booking.patient.user_id = db.session.scalar(select(User.id).where(User.email == email))
     return booking.patient
 
 

@@ -1,7 +1,8 @@
 """Home-exercise adherence, put against Back Solution's published claim, in SQL.
 
-These are the SQL forms of clinic_app.adherence.rules.retention and effect_by_exercise, over
-many patients at once; tests check that both give the same figures on the same histories.
+These are the SQL forms of clinic_app.adherence.rules.effect_by_exercise, over many patients
+at once; tests check that both give the same figures on the same histories. Retention is a
+survival curve over courses: queries/courses.py.
 
 A programme belongs to the clinic of the patient's latest visit (not cancelled) that started at
 or before the prescription, and to that clinic's calendar day of the prescription; a programme
@@ -11,7 +12,7 @@ prescribed before any visit has no clinic and is left out of retention.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
@@ -20,32 +21,11 @@ from clinic_app.adherence.models import CheckInExercise, ExerciseCheckIn
 from clinic_app.adherence.rules import Feeling
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
-from clinic_app.reporting.definitions import RETENTION_DAYS
 from clinic_app.reporting.models import DailyCategoryEffect, DailyExerciseEffect
-from clinic_app.reporting.queries.scope import ClinicRef, ReportRange, share
-from clinic_app.reporting.queries.sql import count_where, days_between, local_date
+from clinic_app.reporting.queries.scope import ReportRange, share
+from clinic_app.reporting.queries.sql import count_where, local_date
 from clinic_app.scheduling.models import Booking, BookingStatus
 from clinic_app.treatments.models import Exercise, Programme
-
-
-@dataclass(frozen=True)
-class RetentionFigures:
-    programmes: int = 0
-    eligible_3: int = 0
-    still_3: int = 0
-    eligible_7: int = 0
-    still_7: int = 0
-    eligible_14: int = 0
-    still_14: int = 0
-
-    def eligible(self, day: int) -> int:
-        return getattr(self, f"eligible_{day}")
-
-    def still(self, day: int) -> int:
-        return getattr(self, f"still_{day}")
-
-    def share(self, day: int) -> float | None:
-        return share(self.still(day), self.eligible(day))
 
 
 def placed_programmes(*conditions):
@@ -83,28 +63,6 @@ def created_around(report: ReportRange):
     start = datetime.combine(report.first_day - timedelta(days=1), time(0), tzinfo=UTC)
     end = datetime.combine(report.last_day + timedelta(days=2), time(0), tzinfo=UTC)
     return and_(Programme.created_at >= start, Programme.created_at < end)
-
-
-def retention_figures(report: ReportRange, clinics: list[ClinicRef], today: date) -> dict[int, RetentionFigures]:
-    """Per clinic, of the programmes prescribed on the report's days: for N in 3, 7 and 14, how
-    many were prescribed at least N days before ``today`` and, of those, how many have an
-    exercise check-in on day N or later (the prescription day is day 0). The latest exercise
-    check-in is kept on each programme (projections/last_exercised.py), not looked up here."""
-    placed = placed_programmes(created_around(report))
-    programmes = (
-        select(placed.c.clinic_id, placed.c.prescribed_on, placed.c.last_exercised_on.label("last_on"))
-        .where(placed.c.clinic_id.in_([clinic.id for clinic in clinics]),
-               placed.c.prescribed_on.between(report.first_day, report.last_day))
-        .subquery()
-    )
-    columns = []
-    for day in RETENTION_DAYS:
-        eligible = programmes.c.prescribed_on <= today - timedelta(days=day)
-        reached = days_between(programmes.c.last_on, programmes.c.prescribed_on) >= day
-        columns += [count_where(eligible), count_where(and_(eligible, programmes.c.last_on.is_not(None), reached))]
-    query = select(programmes.c.clinic_id, func.count(), *columns).group_by(programmes.c.clinic_id)
-    found = {row[0]: RetentionFigures(*(int(value) for value in row[1:])) for row in db.session.execute(query)}
-    return {clinic.id: found.get(clinic.id, RetentionFigures()) for clinic in clinics}
 
 
 @dataclass(frozen=True)

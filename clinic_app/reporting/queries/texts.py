@@ -10,35 +10,30 @@ from sqlalchemy import and_, exists, select
 
 from clinic_app.extensions import db
 from clinic_app.notifications.models import Channel, OutboxMessage
-from clinic_app.reporting.definitions import (
-    DELIVERY_FINAL_STATES,
-    EMAIL_REMINDER_KEYS,
-    SMALLEST_GROUP,
-    TEXT_REMINDER_KEYS,
-)
+from clinic_app.reporting.definitions import DELIVERY_FINAL_STATES, EMAIL_REMINDER_KEYS, TEXT_REMINDER_KEYS
 from clinic_app.reporting.queries.scope import ReportRange, in_local_range, local_windows, report_clinics
 from clinic_app.reporting.queries.sql import count_where
-from clinic_app.reporting.statistics import wilson_interval
+from clinic_app.reporting.statistics import MIN_PATIENTS, Interval, wilson_interval
 from clinic_app.scheduling.models import ATTENDED, Booking, BookingStatus
 
 
 @dataclass(frozen=True)
 class Share:
-    """``part`` of ``n``, with its Wilson 95% interval; not shown below SMALLEST_GROUP."""
+    """``part`` of ``n``, with its Wilson 95% interval; not shown below MIN_PATIENTS cases."""
 
     part: int
     n: int
 
     @property
     def shown(self) -> bool:
-        return self.n >= SMALLEST_GROUP
+        return self.n >= MIN_PATIENTS
 
     @property
     def rate(self) -> float | None:
         return self.part / self.n if self.shown else None
 
     @property
-    def interval(self) -> tuple[float, float] | None:
+    def interval(self) -> Interval | None:
         return wilson_interval(self.part, self.n) if self.shown else None
 
 
