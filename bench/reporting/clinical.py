@@ -69,12 +69,12 @@ def _notes(rng, visits):
 
 def _odi(rng, visits):
     seen: set[int] = set()
-    for booking_id, patient_id, start, user_id, _, visit_no, _ in visits:
+    for booking_id, patient_id, start, user_id, _, visit_no, clinic_id in visits:
         if booking_id % 3 and patient_id in seen:
             continue
         level = max(0.0, 2.5 - 0.25 * (visit_no - 1))
         answers = [max(0, min(5, round(level + rng.gauss(0, 0.8)))) for _ in range(10)]
-        yield dict(patient_id=patient_id, booking_id=booking_id, recorded_by_id=user_id,
+        yield dict(patient_id=patient_id, booking_id=booking_id, clinic_id=clinic_id, recorded_by_id=user_id,
                    taken_at=start + timedelta(minutes=5), timepoint="progress" if patient_id in seen else "intake",
                    answers=answers, score=float(sum(answers) * 2))
         seen.add(patient_id)
@@ -90,16 +90,17 @@ def _programmes(rng, network: Network, visits) -> dict[str, int]:
         count[visit[1]] = count.get(visit[1], 0) + 1
         if count[visit[1]] == 2:
             second[visit[1]] = visit
-    plans = [(patient_id, visit[4], visit[2] + timedelta(minutes=50)) for patient_id, visit in second.items()]
+    plans = [(patient_id, visit[4], visit[2] + timedelta(minutes=50), visit[6]) for patient_id, visit in second.items()]
     bulk_insert(Programme.__table__, (
-        dict(patient_id=patient_id, practitioner_id=pid, version=1, created_at=at, replaced_at=None,
-             notes="", access_token_hash=f"p{patient_id:063x}") for patient_id, pid, at in plans))
+        dict(patient_id=patient_id, practitioner_id=pid, clinic_id=clinic_id, version=1, created_at=at,
+             replaced_at=None, notes="", access_token_hash=f"p{patient_id:063x}")
+        for patient_id, pid, at, clinic_id in plans))
     ids = dict(db.session.execute(select(Programme.patient_id, Programme.id)).all())
-    chosen = {ids[patient_id]: rng.sample(exercises, 3) for patient_id, _, _ in plans}
+    chosen = {ids[patient_id]: rng.sample(exercises, 3) for patient_id, _, _, _ in plans}
     bulk_insert(ProgrammeExercise.__table__, (
         dict(programme_id=prog, exercise_id=ex, position=k, sets=3, reps=10, hold_seconds=0, times_per_day=1,
              notes="") for prog, picked in chosen.items() for k, ex in enumerate(picked)))
-    check_ins = list(_check_ins(rng, network.today, [(ids[p], p, at) for p, _, at in plans]))
+    check_ins = list(_check_ins(rng, network.today, [(ids[p], p, at) for p, _, at, _ in plans]))
     counts = {"programmes": len(plans), "exercise_check_ins": bulk_insert(ExerciseCheckIn.__table__, check_ins)}
     first_id = db.session.scalar(select(ExerciseCheckIn.id).order_by(ExerciseCheckIn.id))
     counts["check_in_exercises"] = bulk_insert(CheckInExercise.__table__, (

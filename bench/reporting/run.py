@@ -123,6 +123,7 @@ def _pages(loaded: dict) -> dict[str, str]:
     month = f"since={(today - timedelta(days=27)).isoformat()}&until={today.isoformat()}"
     clinic = f"clinic={loaded['clinic_id']}"
     pages = {
+        "report overview /headoffice/": "/headoffice/",
         "report 28 days, network (default)": "/headoffice/reports",
         "report 1 year, network": f"/headoffice/reports?{year}",
         "report 28 days, one clinic": f"/headoffice/reports?{month}&{clinic}",
@@ -130,6 +131,8 @@ def _pages(loaded: dict) -> dict[str, str]:
     }
     pages.update({f"csv {key}, 28 days": f"/headoffice/reports/{key}.csv" for key in TABLES})
     pages.update({f"csv {key}, 1 year": f"/headoffice/reports/{key}.csv?{year}" for key in TABLES})
+    pages.update({f"csv chart {key}, 1 year": f"/headoffice/reports/charts/{key}.csv?{year}"
+                  for key in ("bookings-over-time", "no-show-funnel")})
     pages.update({
         "network": "/headoffice/network", "where-next": "/headoffice/where-next",
         "where-next csv": "/headoffice/where-next.csv", "rollout board": "/headoffice/rollout",

@@ -90,6 +90,10 @@ def test_the_reports_summary_with_its_charts_comes_first_and_each_chart_has_its_
         page.get_by_role("link", name="Download “No-show rate by clinic against the network” as CSV").click()
     assert download.value.suggested_filename.startswith("no-show-funnel-")
 
+    page.goto(history_site + "/headoffice/rollout/timeline")
+    expect(page.get_by_role("img", name=re.compile(r"^Rollout timeline.*late as of"))).to_be_visible()
+    assert_accessible(page)
+
 
 def test_clinic_tables_open_on_demand_sort_filter_by_state_and_show_clinics_without_data_on_request(
         page: Page, history_site):
