@@ -95,14 +95,16 @@ def test_a_sparkline_reads_out_each_period():
     assert "Trend of bookings: Jan 3, Feb 5." in svg
 
 
-def test_periods_cover_the_report_exactly_in_weeks_or_four_week_runs():
+def test_periods_cover_the_report_exactly_in_weeks_four_week_or_quarter_runs():
     assert periods_ending(date(2026, 3, 28), 2, 28) == [ReportRange(date(2026, 2, 1), date(2026, 2, 28)),
                                                          ReportRange(date(2026, 3, 1), date(2026, 3, 28))]
     weeks = periods_of(ReportRange(date(2026, 3, 1), date(2026, 3, 28)))
     assert [p.days for p in weeks] == [7, 7, 7, 7]
     year = periods_of(ReportRange(date(2025, 3, 1), date(2026, 2, 28)))
     assert year[0].first_day == date(2025, 3, 1) and year[-1].last_day == date(2026, 2, 28)
-    assert sum(p.days for p in year) == 365 and len(year) == 14 and year[1].days == 28
+    assert sum(p.days for p in year) == 365 and len(year) == 5 and year[1].days == 91
+    half = periods_of(ReportRange(date(2025, 9, 12), date(2026, 2, 26)))
+    assert len(half) == 6 and half[-1].days == 28 and sum(p.days for p in half) == 168
 
 
 @pytest.mark.parametrize("patients, shown", [(9, "not shown"), (10, "50.0%")])

@@ -26,9 +26,10 @@ def periods_ending(last_day: date, count: int, days: int) -> list[ReportRange]:
 
 
 def periods_of(report: ReportRange) -> list[ReportRange]:
-    """The report's days cut into weeks, or into 4-week runs when weeks would be too many; the
-    last period ends on the report's last day, and the first may be cut short at its first day."""
-    days = 7 if report.days <= 7 * MOST_PERIODS else 28
+    """The report's days cut into weeks, 4-week runs past 13 weeks, 13-week runs past 26 weeks
+    (each period costs a walk of every schedule: bench/README.md); the last period ends on the
+    report's last day, and the first may be cut short at its first day."""
+    days = 7 if report.days <= 7 * MOST_PERIODS else 28 if report.days <= 28 * 6 else 91
     count = -(-report.days // days)
     periods = periods_ending(report.last_day, count, days)
     first = periods[0]
