@@ -38,6 +38,7 @@ PROTECTED = {
     "/headoffice/where-next": {"head_office", "admin"},
     "/headoffice/where-next.csv": {"head_office", "admin"},
     "/headoffice/reports/bookings.csv": {"head_office", "admin"},
+    "/headoffice/reports/charts/bookings-over-time.csv": {"head_office", "admin"},
     "/headoffice/rollout/timeline": {"head_office", "admin"},
     "/admin/": {"head_office", "admin"},
     "/admin/clinics": {"head_office", "admin"},
@@ -262,6 +263,8 @@ def test_every_route_is_in_the_access_table(app):
     tested_elsewhere |= {"/login/two-factor"}
     # every report table as CSV (bookings.csv is in PROTECTED above): tests/test_reporting.py
     tested_elsewhere |= {"/headoffice/reports/{}.csv"}
+    # every chart's data as CSV (bookings-over-time.csv is in PROTECTED above): tests/test_headoffice_charts.py
+    tested_elsewhere |= {"/headoffice/reports/charts/{}.csv"}
     # an alert needs a check-in: tests/test_early_warning.py (other clinic 404, other roles 403)
     tested_elsewhere |= {"/practice/alerts/{}/acknowledge"}
     # trying a failed e-mail again needs one, and is a POST: tests/test_failed_mail_page.py

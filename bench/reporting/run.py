@@ -123,6 +123,7 @@ def _pages(loaded: dict) -> dict[str, str]:
     month = f"since={(today - timedelta(days=27)).isoformat()}&until={today.isoformat()}"
     clinic = f"clinic={loaded['clinic_id']}"
     pages = {
+        "report overview /headoffice/": "/headoffice/",
         "report 28 days, network (default)": "/headoffice/reports",
         "report 1 year, network": f"/headoffice/reports?{year}",
         "report 28 days, one clinic": f"/headoffice/reports?{month}&{clinic}",
@@ -133,6 +134,8 @@ def _pages(loaded: dict) -> dict[str, str]:
     pages.update({"claim 28 days, network (default)": "/headoffice/claim",
                   "claim 1 year, network": f"/headoffice/claim?{year}",
                   "claim 1 year, one clinic": f"/headoffice/claim?{year}&{clinic}"})
+    pages.update({f"csv chart {key}, 1 year": f"/headoffice/reports/charts/{key}.csv?{year}"
+                  for key in ("bookings-over-time", "no-show-funnel")})
     pages.update({
         "network": "/headoffice/network", "where-next": "/headoffice/where-next",
         "where-next csv": "/headoffice/where-next.csv", "rollout board": "/headoffice/rollout",

@@ -12,6 +12,7 @@ from clinic_app.accounts.policy import area_required
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db
 from clinic_app.headoffice import bp
+from clinic_app.headoffice.rollout_chart import rollout_timeline_chart
 from clinic_app.rollout import service
 from clinic_app.rollout.forms import (
     AdvanceForm,
@@ -48,7 +49,9 @@ def rollout_board():
 @bp.get("/rollout/timeline")
 @area_required("headoffice")
 def rollout_timeline():
-    return render_template("headoffice/rollout_timeline.html", entries=service.rollout_timeline(clock.utcnow()))
+    now = clock.utcnow()
+    return render_template("headoffice/rollout_timeline.html", entries=service.rollout_timeline(now),
+                           chart=rollout_timeline_chart(now))
 
 
 @bp.get("/rollout/<int:clinic_id>")

@@ -15,19 +15,29 @@ from clinic_app.clinics.service import count_clinics_by_status
 from clinic_app.extensions import db
 from clinic_app.headoffice import bp
 from clinic_app.headoffice.forms import AUDIT_ACTIONS, AuditSearchForm
+from clinic_app.headoffice.overview import cards, pipeline_counts
+from clinic_app.reporting.definitions import DEFINITIONS
+from clinic_app.reporting.overview import build_overview
 from clinic_app.reporting.queries.dashboard import UPCOMING_DAYS, count_upcoming_visits
+from clinic_app.rollout.service import rollout_board
 
 
 @bp.get("/")
 @area_required("headoffice")
 def index():
+    """The network on one screen: key figures against the last period, the pipeline, alerts."""
+    now = clock.utcnow()
+    overview = build_overview(now)
     counts = count_clinics_by_status()
+    board = rollout_board(now)
     return render_template(
         "headoffice/index.html",
+        overview=overview, cards=cards(overview), pipeline=pipeline_counts(board),
+        late=[(card, view) for _, stage_cards in board for card in stage_cards for view in card.late],
         clinic_counts=[(status, counts.get(status, 0)) for status in ClinicStatus],
         user_counts=count_users_by_role(),
-        booking_count=count_upcoming_visits(clock.utcnow()),
-        upcoming_days=UPCOMING_DAYS,
+        booking_count=count_upcoming_visits(now),
+        upcoming_days=UPCOMING_DAYS, definitions=DEFINITIONS,
     )
 
 

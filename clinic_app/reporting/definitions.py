@@ -135,6 +135,17 @@ DEFINITIONS = {
     "effect_feeling": "Share of those check-ins on which the patient said the exercises made them "
                       "feel better, the same or worse; a check-in without an answer counts in the "
                       "cases but in none of the three.",
+    "late_cancellation_rate": "Late cancellations as a share of all bookings in the range.",
+    "suppressed": "A figure about patients that rests on fewer than 10 patients is not shown: it "
+                  "could point to the patients, and its 95% interval would be too wide to read.",
+    "funnel": "Each clinic's share against how many cases it rests on, with the network's share "
+              "and its 95% and 99.8% control limits: the range a clinic of that size would fall in "
+              "by chance alone if it were like the network (exact binomial limits, Spiegelhalter, "
+              "Stat Med 2005;24:1185-202). A clinic outside the 99.8% limits is worth a look; "
+              "ranking clinics by their raw shares would mostly rank their sizes.",
+    "overview_period": "This period is the last 28 days, today included; the last period is the 28 "
+                       "days before it. The small chart beside each figure shows the last six "
+                       "periods, oldest first.",
     "effect_pain_change": "Mean change in pain (NPRS) from the same patient's previous check-in: "
                           "negative means less pain. Cases: the check-ins that had a previous one.",
     "text_delivered": "Of the text reminders sent for visits in the range whose fate the provider has "

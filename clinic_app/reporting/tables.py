@@ -1,9 +1,9 @@
 """The report as tables of text, shared by the page and the CSV files, so both show the same
-numbers: a clinic row each, then the network row. Charts are drawn from the same figures."""
+numbers: a clinic row each, then the network row. A figure about 1 to 9 patients reads
+"fewer than 10" instead (DEFINITIONS["suppressed"]). Charts are drawn from the same figures."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,17 +11,16 @@ from clinic_app.adherence.rules import Feeling
 from clinic_app.extensions import db
 from clinic_app.reporting.definitions import CLAIMED_DAY_3_SHARE, DEFINITIONS, OUTCOME_REFERENCE, RETENTION_DAYS
 from clinic_app.reporting.queries.adherence import EffectFigures, effect_by_category, effect_by_exercise
-from clinic_app.reporting.queries.bookings import BookingFigures, booking_figures
-from clinic_app.reporting.queries.capacity import available_minutes
+from clinic_app.reporting.queries.bookings import BookingFigures
 from clinic_app.reporting.queries.courses import CourseFigures, course_figures, network_figures
 from clinic_app.reporting.queries.outcomes import OutcomeFigures, nprs_figures, odi_figures
 from clinic_app.reporting.queries.scope import ClinicRef, ReportRange, add_up, report_clinics, share
 from clinic_app.reporting.queries.sql import without_jit
-from clinic_app.reporting.statistics import SUPPRESSED, SurvivalPoint, suppressed, survival_at
+from clinic_app.reporting.queries.trends import PeriodFigures, booking_trend, periods_of
+from clinic_app.reporting.statistics import MIN_PATIENTS, SUPPRESSED, SurvivalPoint, suppressed, survival_at
 from clinic_app.treatments.models import ExerciseCategory
 
 NETWORK = "Network"
-CHART_LENGTH = 150  # SVG units for a full bar
 
 
 @dataclass(frozen=True)
@@ -31,13 +30,6 @@ class Column:
     numeric: bool = True
 
 
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    text: str
-    length: float  # SVG units
-
-
 @dataclass
 class Table:
     key: str
@@ -45,9 +37,18 @@ class Table:
     columns: list[Column]
     rows: list[list[str]]
     network: list[str] | None = None
-    chart_title: str = ""
-    bars: list[Bar] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)  # each clinic row's state, for filtering by region
+    # The bookings table: the report's days cut into periods and each clinic's figures in each,
+    # which the over-time charts draw (the table's figures are their sums).
+    periods: list[ReportRange] = field(default_factory=list)
+    trend: dict[int, list[PeriodFigures]] = field(default_factory=dict)
+    # (label, events, cases) behind the table's chart: a clinic's no-shows of its visits with an
+    # outcome, patients improved of those scored, programmes still exercising on day N of those
+    # due, check-ins that felt better of an exercise's check-ins.
+    counts: list[tuple[str, int, int]] = field(default_factory=list)
+    # The retention table: the network's Kaplan-Meier curve (empty when it rests on too few).
+    curve: list[SurvivalPoint] = field(default_factory=list)
 
     @property
     def definitions(self) -> list[tuple[str, str]]:
@@ -71,14 +72,6 @@ def decimal(value: float | None) -> str:
     return "0.0" if text == "-0.0" else text
 
 
-def bars(labels_and_values: list[tuple[str, float | None]], text: Callable[[float | None], str] = percent) -> list[Bar]:
-    """Bars scaled so the longest fills the chart (and a share of 100% fills it at least)."""
-    scale = max([1.0, *(value or 0 for _, value in labels_and_values)])
-    return [Bar(label if len(label) <= 28 else label[:27] + "…", text(value) or "no cases",
-                round(CHART_LENGTH * (value or 0) / scale, 1))
-            for label, value in labels_and_values]
-
-
 def build_tables(report: ReportRange, now: datetime, only: str | None = None) -> list[Table]:
     """Every table of the report in page order, or just the one named ``only``. ``now``: the
     adherence figures count the days closed on each clinic's calendar at that instant."""
@@ -91,7 +84,13 @@ def build_tables(report: ReportRange, now: datetime, only: str | None = None) ->
         (("exercises", "categories"), lambda: _effect_tables(report)),
     ]
     tables = [table for keys, build in groups if only is None or only in keys for table in build()]
+    for table in tables:
+        if table.key in PER_CLINIC:
+            table.states = [clinic.state for clinic in clinics]
     return [table for table in tables if only is None or table.key == only]
+
+
+PER_CLINIC = ("bookings", "utilisation", "outcomes", "retention")
 
 
 BOOKING_COLUMNS = [
@@ -116,8 +115,10 @@ def _booking_row(name: str, f: BookingFigures) -> list[str]:
 
 
 def _booking_tables(report: ReportRange, clinics: list[ClinicRef]) -> list[Table]:
-    figures = booking_figures(report, clinics)
-    available = available_minutes(report, clinics)
+    periods = periods_of(report)
+    trend = booking_trend(periods, clinics)
+    figures = {c.id: add_up([p.bookings for p in trend[c.id]], BookingFigures) for c in clinics}
+    available = {c.id: sum(p.available_minutes for p in trend[c.id]) for c in clinics}
     network = add_up(figures.values(), BookingFigures)
     network_available = sum(available.values())
 
@@ -126,12 +127,12 @@ def _booking_tables(report: ReportRange, clinics: list[ClinicRef]) -> list[Table
 
     bookings = Table("bookings", "Bookings", BOOKING_COLUMNS,
                      [_booking_row(c.name, figures[c.id]) for c in clinics], _booking_row(NETWORK, network),
-                     "No-show rate by clinic", bars([(c.name, figures[c.id].no_show_rate) for c in clinics]))
+                     periods=periods, trend=trend,
+                     counts=[(c.name, figures[c.id].no_shows, figures[c.id].attended + figures[c.id].no_shows)
+                             for c in clinics])
     use = Table("utilisation", "Utilisation", UTILISATION_COLUMNS,
                 [[c.name, *utilisation(figures[c.id].booked_minutes, available[c.id])] for c in clinics],
-                [NETWORK, *utilisation(network.booked_minutes, network_available)],
-                "Utilisation by clinic",
-                bars([(c.name, share(figures[c.id].booked_minutes, available[c.id])) for c in clinics]))
+                [NETWORK, *utilisation(network.booked_minutes, network_available)])
     return [bookings, use]
 
 
@@ -148,8 +149,10 @@ OUTCOME_COLUMNS = [Column("Clinic", numeric=False)] + [
 
 
 def _outcome_cells(f: OutcomeFigures) -> list[str]:
-    return [str(f.episodes), str(f.followed_up), str(f.no_follow_up), str(f.improved), str(f.unchanged),
-            str(f.worse), percent(f.improved_share), decimal(f.mean_improvement)]
+    """An episode count, then the rest unless it rests on 1 to 9 episodes (one per patient)."""
+    return [str(f.episodes), *_unless_few(f.episodes, str(f.followed_up), str(f.no_follow_up), str(f.improved),
+                                          str(f.unchanged), str(f.worse), percent(f.improved_share),
+                                          decimal(f.mean_improvement))]
 
 
 def _outcome_table(report: ReportRange, clinics: list[ClinicRef]) -> Table:
@@ -161,8 +164,13 @@ def _outcome_table(report: ReportRange, clinics: list[ClinicRef]) -> Table:
 
     return Table("outcomes", "Outcomes by episode of care", OUTCOME_COLUMNS,
                  [row(c.name, nprs[c.id], odi[c.id]) for c in clinics], row(NETWORK, nprs_network, odi_network),
-                 "Episodes whose pain improved (NPRS), by clinic",
-                 bars([(c.name, nprs[c.id].improved_share) for c in clinics]), [OUTCOME_REFERENCE])
+                 notes=[OUTCOME_REFERENCE],
+                 counts=[(c.name, nprs[c.id].improved, nprs[c.id].episodes) for c in clinics])
+
+
+def _unless_few(patients: int, *cells: str) -> list[str]:
+    """The cells, or the reason they are not shown when they rest on 1 to 9 patients."""
+    return [SUPPRESSED if 0 < patients < MIN_PATIENTS else cell for cell in cells]
 
 
 RETENTION_COLUMNS = [
@@ -202,17 +210,14 @@ def _retention_table(report: ReportRange, clinics: list[ClinicRef], now: datetim
     figures = course_figures(report, clinics, now)
     network = network_figures(figures)
     curve = network.curve()
-    readings = {day: day_cells(curve, network.curve_patients, day) for day in RETENTION_DAYS}
-    chart = [(f"Day {day}", None if cells[1] in ("", SUPPRESSED) else survival_at(curve, day).estimate)  # type: ignore[union-attr]
-             for day, cells in readings.items()]
-    _, day_3, band_3 = readings[3]
+    _, day_3, band_3 = day_cells(curve, network.curve_patients, 3)
     said = {"": "no patients followed that long", SUPPRESSED: "fewer than 10 patients followed"}.get(
         day_3, f"{day_3} (95% band {band_3})")
     return Table("retention", "Still exercising after the visit", RETENTION_COLUMNS,
                  [_retention_row(c.name, figures[c.id]) for c in clinics], _retention_row(NETWORK, network),
-                 "Network: still exercising (Kaplan-Meier), against the published claim",
-                 bars([*chart, ("Claim (day 2-3)", CLAIMED_DAY_3_SHARE)]),
-                 [DEFINITIONS["claim"], f"Network day 3: {said}, against the claimed {percent(CLAIMED_DAY_3_SHARE)}."])
+                 notes=[DEFINITIONS["claim"],
+                        f"Network day 3: {said}, against the claimed {percent(CLAIMED_DAY_3_SHARE)}."],
+                 curve=[] if suppressed(network.curve_patients) else curve)
 
 
 def _effect_columns(by_category: bool) -> list[Column]:
@@ -240,11 +245,10 @@ def _effect_tables(report: ReportRange) -> list[Table]:
              "For the whole network: every patient's check-ins, whichever clinic prescribed the programme."]
     return [
         Table("exercises", "Effect by exercise", _effect_columns(False), [_effect_row(f, False) for f in exercises],
-              chart_title="Check-ins that felt better, by exercise",
-              bars=bars([(f.label, f.share(Feeling.BETTER)) for f in exercises]), notes=scope),
+              notes=scope,
+              counts=[(f.label, f.better, f.check_ins) for f in exercises]),
         Table("categories", "Effect by category", _effect_columns(True), [_effect_row(f, True) for f in categories],
-              chart_title="Check-ins that felt better, by category",
-              bars=bars([(category_label(f.category), f.share(Feeling.BETTER)) for f in categories]), notes=scope),
+              notes=scope),
     ]
 
 

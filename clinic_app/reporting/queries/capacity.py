@@ -26,23 +26,38 @@ from clinic_app.scheduling.rules import PractitionerDay, WallInterval, wall_to_i
 
 def available_minutes(report: ReportRange, clinics: list[ClinicRef]) -> dict[int, int]:
     """Per clinic: every active practitioner's bookable minutes on the report's days."""
+    return available_minutes_by_period([report], clinics)[0]
+
+
+def available_minutes_by_period(periods: list[ReportRange], clinics: list[ClinicRef]) -> list[dict[int, int]]:
+    """available_minutes for each period, the schedules read once for them all (a trend)."""
+    if not periods:
+        return []
     ids = [clinic.id for clinic in clinics]
-    schedules = _schedules(ids, report)
+    span = ReportRange(min(p.first_day for p in periods), max(p.last_day for p in periods))
+    schedules = _schedules(ids, span)
     opening = _weekly(_rows(OpeningHours, OpeningHours.clinic_id.in_(ids)),
                       owner=lambda row: row.clinic_id, key=lambda row: row.weekday,
                       interval=lambda row: WallInterval(row.opens, row.closes))
     closed = set(db.session.execute(select(ClinicClosure.clinic_id, ClinicClosure.closed_on).where(
-        ClinicClosure.clinic_id.in_(ids), ClinicClosure.closed_on.between(report.first_day, report.last_day))))
-    time_off = _time_off(report, clinics, {pid for (_, pid) in schedules})
+        ClinicClosure.clinic_id.in_(ids), ClinicClosure.closed_on.between(span.first_day, span.last_day))))
+    time_off = _time_off(span, clinics, {pid for (_, pid) in schedules})
     by_clinic: dict[int, list[PractitionerDay]] = defaultdict(list)
     for (clinic_id, _), schedule in schedules.items():
         by_clinic[clinic_id].append(schedule)
+    weekday_minutes = WeekdayMinutes()
+    return [_period_minutes(period, clinics, by_clinic, opening, closed, time_off, weekday_minutes)
+            for period in periods]
+
+
+def _period_minutes(report: ReportRange, clinics: list[ClinicRef], by_clinic, opening, closed, time_off,
+                    weekday_minutes: WeekdayMinutes) -> dict[int, int]:
     closed_on: dict[int, list[date]] = defaultdict(list)
     for clinic_id, day in sorted(closed):
-        closed_on[clinic_id].append(day)
+        if report.first_day <= day <= report.last_day:
+            closed_on[clinic_id].append(day)
     calendars: dict[tuple, OpenDays] = {}  # most clinics share their zone and holidays
-    weekday_minutes = WeekdayMinutes()
-    minutes = dict.fromkeys(ids, 0)
+    minutes = {clinic.id: 0 for clinic in clinics}
     for clinic in clinics:
         key = (clinic.timezone, tuple(closed_on.get(clinic.id, ())))
         if key not in calendars:

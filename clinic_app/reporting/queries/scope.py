@@ -41,6 +41,7 @@ class ClinicRef:
     id: int
     name: str
     timezone: str
+    state: str = ""  # the US state, for figures by region
 
 
 def report_clinics(report: ReportRange) -> list[ClinicRef]:
@@ -49,7 +50,7 @@ def report_clinics(report: ReportRange) -> list[ClinicRef]:
 
 
 def _clinics(clinic_id: int | None) -> list[ClinicRef]:
-    query = select(Clinic.id, Clinic.name, Clinic.timezone).order_by(Clinic.name, Clinic.id)
+    query = select(Clinic.id, Clinic.name, Clinic.timezone, Clinic.state).order_by(Clinic.name, Clinic.id)
     if clinic_id is not None:
         query = query.where(Clinic.id == clinic_id)
     return [ClinicRef(*row) for row in db.session.execute(query)]
