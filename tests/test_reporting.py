@@ -452,7 +452,7 @@ def test_report_page_writes_each_definition_beside_its_table(head_office):
     assert "those with no follow-up included" in html
     assert "only 3 in 10 patients are still exercising 2-3 days" in html
     assert html.count("How these figures are counted") == 1
-    assert 'href="#def-nprs_improved"' in html and 'id="def-nprs_improved"' in html
+    assert 'href="#def-outcome_improved_share"' in html and 'id="def-outcome_improved_share"' in html
     assert "<script" not in html.split("<main", 1)[-1]
 
 

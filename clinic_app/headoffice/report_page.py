@@ -37,8 +37,8 @@ HEADLINES = [
     ("utilisation", "Utilisation", "Utilisation"),
     ("bookings", "No-show rate", "No-show rate"),
     ("bookings", "Cancelled share", "Cancelled"),
-    ("outcomes", "NPRS improved", "Pain improved (NPRS)"),
-    ("retention", "Day 3 share", "Still exercising on day 3"),
+    ("outcomes", "NPRS improved share", "Episodes with pain improved (NPRS)"),
+    ("retention", "Day 3 still exercising", "Still exercising on day 3"),
 ]
 
 
