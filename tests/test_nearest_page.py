@@ -73,7 +73,7 @@ def test_far_from_any_clinic_offers_to_tell_me_when_one_opens(client, arizona):
 @pytest.mark.parametrize(
     "query, status, message",
     [
-        ("q=", 422, "Enter a ZIP code or a city and state"),
+        ("q=", 422, "Enter a ZIP code or a city, such as 85004"),
         ("q=letters", 404, "We could not find “letters”"),
         ("q=00000", 404, "We could not find the ZIP code 00000"),
         ("q=1234", 422, "Enter a 5-digit ZIP code"),

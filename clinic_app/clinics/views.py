@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
 from clinic_app.clinics import service
 from clinic_app.clinics.address_lookup import configured_address_lookup
@@ -16,6 +16,7 @@ from clinic_app.demand.forms import OpeningAlertForm
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db, limiter
 from clinic_app.geo.geocoding import place_for_coordinates, place_for_text
+from clinic_app.geo.place_names import suggest_places
 from clinic_app.notifications.links import public_url
 from clinic_app.scheduling.next_available import next_free_times
 from clinic_app.scheduling.service import practitioners_at
@@ -49,7 +50,8 @@ def nearest():
         origin = _origin(form)
     except DomainError as error:
         form.populate_errors(error, default="q")
-        return render_template("clinics/nearest.html", form=form, found=None), error.status
+        suggestions = getattr(error, "suggestions", ())  # "did you mean", as links
+        return render_template("clinics/nearest.html", form=form, found=None, suggestions=suggestions), error.status
     now = utcnow()
     found = search_near(origin, NEAREST_PAGE_RESULTS, form.radius, current_app.config["SERVICE_RADIUS_MILES"], now)
     # Rendered before the commit, which would expire the clinics loaded with their hours and
@@ -90,6 +92,16 @@ def _origin(form: NearestSearchForm):
     if form.q.data:
         return place_for_text(form.q.data, configured_address_lookup())
     return place_for_coordinates(form.lat.data, form.lng.data, "your location")
+
+
+@bp.get("/place-suggestions")
+@limiter.limit("600 per minute")
+def place_suggestions():
+    """Places starting with what is typed in the search box (static/js/place_suggest.js)."""
+    response = jsonify(places=suggest_places(request.args.get("q", "")[:80]))
+    response.cache_control.public = True  # the same letters always give the same places
+    response.cache_control.max_age = 24 * 3600
+    return response
 
 
 @bp.get("/<slug>")
