@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic_app.adherence.early_warning import NUDGE_INTERVAL, InCare, last_nudges
 from clinic_app.adherence.models import AdherenceNudge, CheckInAlertAcknowledgement, ExerciseCheckIn
+from clinic_app.adherence.reminders import check_in_link
 from clinic_app.audit.service import Actor, record_event
 from clinic_app.clinics.models import Clinic
 from clinic_app.errors import Conflict
@@ -55,7 +56,7 @@ def nudge_patient(actor: Actor, care: InCare, now: datetime) -> AdherenceNudge:
         practitioner=practitioner,
         clinic=clinic,
         rebooking_url=rebooking_url(clinic, practitioner, db.session.get_one(Service, visit.service_id)),
-        programme_url=public_url("portal.index") + "#check-in",
+        programme_url=check_in_link(patient.id, now),  # no sign-in needed
     )
     return nudge
 

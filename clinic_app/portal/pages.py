@@ -33,7 +33,7 @@ def save_check_in(programme: Programme, back: str, page_with):
         form.populate_errors(error)
         return page_with(form), 422
     db.session.commit()
-    flash("Thank you: today's check-in is saved.", "success")
+    flash("Thank you: today's check-in is saved.", "check-in")  # shown in the check-in section
     return redirect(back)
 
 

@@ -50,3 +50,73 @@ def test_a_typo_offers_did_you_mean_and_the_link_searches_there(page: Page, live
     page.get_by_role("link", name="Phoenix, AZ").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Clinics near Phoenix, AZ")
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+
+
+# --- the patient's /my/ page: today's task first -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def patient_site(tmp_path_factory):
+    """The demo site where patient@example.com was seen a week ago and given bird dog and brisk
+    walking (20 minutes), with no check-in today."""
+    from clinic_app.audit.service import Actor
+    from clinic_app.clock import utcnow
+    from clinic_app.extensions import db
+    from clinic_app.treatments.library import seed_exercise_library
+    from clinic_app.treatments.models import Exercise
+    from clinic_app.treatments.programmes import Dose, prescribe_programme
+    from tests.browser.conftest import demo_site
+    from tests.browser.test_adherence_journey import practitioner_account, seen_a_week_ago
+
+    with demo_site(tmp_path_factory.mktemp("today")) as (url, app):
+        with app.app_context():
+            seed_exercise_library()
+            patient = seen_a_week_ago()
+            by_slug = {e.slug: e.id for e in db.session.scalars(db.select(Exercise))}
+            practitioner = practitioner_account()
+            prescribe_programme(Actor(practitioner.user), patient, practitioner,
+                                [Dose(by_slug["bird-dog"], 2, 8, 5, 1), Dose(by_slug["walking"], 1, 1, minutes=20)],
+                                "", utcnow())
+            db.session.commit()
+        yield url
+
+
+@SIZES
+def test_my_page_opens_on_todays_check_in_and_the_saved_confirmation_is_in_view(page: Page, patient_site, size):
+    from tests.browser.conftest import log_in
+
+    page.set_viewport_size(size)
+    log_in(page, patient_site, "patient@example.com")
+    expect(page.get_by_role("heading", name="Today's check-in")).to_be_in_viewport()
+    expect(page.get_by_text("Brisk walking: 20 minutes, once a day")).to_have_count(1)
+    no_axe_violations(page)
+    page.get_by_label("Bird dog: sets done").fill("2")
+    page.get_by_label("Brisk walking: times done").fill("1")
+    pain = page.get_by_role("group", name="Pain right now")
+    three = pain.get_by_label("3", exact=True)  # the radio button fills its numbered box: one tap target
+    three.scroll_into_view_if_needed()
+    box = three.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 24
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a tap on the box
+    expect(three).to_be_checked()
+    page.get_by_role("group", name="Did the exercises make you feel better?").get_by_label("Better").check()
+    page.get_by_role("button", name="Save check-in").click()
+    saved = page.get_by_text("Thank you: today's check-in is saved.")
+    expect(saved).to_be_in_viewport()
+    expect(saved).to_be_focused()
+    no_axe_violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+
+
+def test_pain_is_chosen_with_the_arrow_keys_alone(page: Page, patient_site):
+    from tests.browser.conftest import log_in
+
+    page.set_viewport_size(PHONE)
+    log_in(page, patient_site, "patient@example.com")
+    pain = page.get_by_role("group", name="Pain right now")
+    pain.get_by_label("0", exact=True).focus()
+    page.keyboard.press("Space")
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    expect(pain.get_by_label("5", exact=True)).to_be_checked()
+    expect(pain.get_by_label("5", exact=True)).to_be_focused()
