@@ -133,4 +133,5 @@ def test_walking_prescribed_before_minutes_existed_becomes_twenty_minutes(app):
     db.session.remove()
     downgrade(revision="0023")
     assert db.session.scalar(text("SELECT count(*) FROM programme_exercises")) == 2
+    db.session.remove()  # PostgreSQL: the read's lock would hold up the migration
     upgrade()
