@@ -30,11 +30,13 @@ NEAREST_PAGE_RESULTS = 10
 def index():
     now = utcnow()
     clinics = service.list_clinics()
+    opening = {c.id: service.clinic_opening_status(c, now) for c in clinics}
     return render_template(
         "clinics/index.html",
         open_clinics=[c for c in clinics if c.status != ClinicStatus.COMING_SOON],
         coming_soon=[c for c in clinics if c.status == ClinicStatus.COMING_SOON],
-        open_now={c.id for c in clinics if service.is_clinic_open(c, now)},
+        open_now={clinic_id for clinic_id, status in opening.items() if status.is_open},
+        opening=opening,
     )
 
 
@@ -60,7 +62,7 @@ def nearest():
         "clinics/nearest.html",
         form=form,
         found=found,
-        open_now={n.clinic.id for n in found.results if service.is_clinic_open(n.clinic, now)},
+        opening={n.clinic.id: service.clinic_opening_status(n.clinic, now) for n in found.results},
         alert_form=OpeningAlertForm(formdata=None, zip_code=found.origin.zip_code),
         google_directions=directions_url,
         apple_directions=apple_directions_url,
@@ -116,6 +118,7 @@ def show(slug: str):
         schedule=weekly_schedule(service.clinic_hours(clinic)),
         zone_name=zone_abbreviation(clinic.timezone, now),
         open_now=service.is_clinic_open(clinic, now),
+        opening=service.clinic_opening_status(clinic, now),
         directions=directions_url(clinic.latitude, clinic.longitude),
         apple_directions=apple_directions_url(clinic.latitude, clinic.longitude),
         upcoming_closures=service.upcoming_closures(clinic, now),

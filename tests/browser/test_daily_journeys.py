@@ -1,6 +1,8 @@
 """Issue 18 journeys on the demo, at phone (390 x 844) and desktop (1366 x 900) sizes, each page
 checked with axe: forgiving place search with suggestions as you type and "did you mean"."""
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -120,3 +122,33 @@ def test_pain_is_chosen_with_the_arrow_keys_alone(page: Page, patient_site):
         page.keyboard.press("ArrowRight")
     expect(pain.get_by_label("5", exact=True)).to_be_checked()
     expect(pain.get_by_label("5", exact=True)).to_be_focused()
+
+
+# --- nearest results: List/Map on a phone, side by side on a wide screen --------------------------
+
+
+def test_on_a_phone_the_map_is_one_tap_away(page: Page, live_server):
+    page.set_viewport_size(PHONE)
+    page.goto(live_server + "/clinics/nearest?q=phoenix")
+    toggle = page.get_by_role("group", name="Show the clinics as")
+    expect(toggle).to_be_visible()
+    expect(page.locator("ol.result-list")).to_be_visible()
+    expect(page.locator("#clinic-map")).to_be_hidden()
+    expect(page.locator(".result .badge").first).to_have_text(re.compile(r"^(Open now · closes|Closed now)"))
+    no_axe_violations(page)
+    toggle.get_by_role("button", name="Map").click()
+    expect(toggle.get_by_role("button", name="Map")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#clinic-map")).to_be_in_viewport()
+    expect(page.locator("ol.result-list")).to_be_hidden()
+    no_axe_violations(page)
+    toggle.get_by_role("button", name="List").click()
+    expect(page.locator("ol.result-list")).to_be_visible()
+
+
+def test_on_a_wide_screen_list_and_map_are_side_by_side(page: Page, live_server):
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server + "/clinics/nearest?q=phoenix")
+    expect(page.get_by_role("group", name="Show the clinics as")).to_be_hidden()
+    listed, drawn = page.locator("ol.result-list").bounding_box(), page.locator("#clinic-map").bounding_box()
+    assert drawn["x"] > listed["x"] + listed["width"] - 1 and drawn["y"] < DESKTOP["height"]
+    no_axe_violations(page)
