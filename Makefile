@@ -12,6 +12,8 @@ $(shell rm -rf $(VENV))
 endif
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The app reads them too: links in e-mails follow them when PUBLIC_URL is unset (config.py).
+export HOST PORT
 export FLASK_APP := wsgi
 # A fresh database for `make test-postgres` on the local server; override to point elsewhere.
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres

@@ -26,7 +26,8 @@ class Config:
     DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'clinic.db'}"
     REDIS_URL = ""
     # The site's address as patients reach it; links in e-mails are built from it, never from
-    # the request's Host header (which a client controls).
+    # the request's Host header (which a client controls). Outside production, when unset, it
+    # follows HOST and PORT (those `make run` serves on): see ``development_public_url``.
     PUBLIC_URL = "http://127.0.0.1:5000"
     # How many proxies (load balancer, nginx) sit in front and set X-Forwarded-For/-Proto.
     # Rate limits per address need the client's real address; 0 trusts no header.
@@ -141,6 +142,9 @@ class Config:
     PERMANENT_SESSION_LIFETIME_MINUTES = 12 * 60
     TESTING = False
     DEBUG = False
+    # Not a setting (lower case keeps it out of them): whether an unset PUBLIC_URL is derived
+    # from HOST and PORT. Production requires PUBLIC_URL instead.
+    follow_host_and_port = True
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -154,6 +158,8 @@ class Config:
         for name, default in settings.items():
             if name in variables and name != "APP_ENV":
                 settings[name] = _parse_like(default, variables[name], name)
+        if "PUBLIC_URL" not in variables and cls.follow_host_and_port:
+            settings["PUBLIC_URL"] = development_public_url(variables)
         cls.check(settings)
         return settings
 
@@ -172,6 +178,7 @@ class TestingConfig(Config):
     APP_ENV = "testing"
     TESTING = True
     PUBLIC_URL = "http://localhost"
+    follow_host_and_port = False  # the test client answers at http://localhost, whatever PORT says
     DATABASE_URL = "sqlite://"
     MAIL_PORT = 8025
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick
@@ -183,6 +190,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS_SECONDS = 365 * 24 * 3600  # browsers then refuse plain HTTP to this site for a year
+    follow_host_and_port = False  # check() refuses to start without PUBLIC_URL
 
     @classmethod
     def check(cls, settings: dict[str, object]) -> None:
@@ -225,6 +233,21 @@ def _derived(settings: dict[str, Any]) -> dict[str, object]:
         "RATELIMIT_STORAGE_URI": settings["REDIS_URL"] or "memory://",
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings["PERMANENT_SESSION_LIFETIME_MINUTES"]),
     }
+
+
+def development_public_url(environ: Mapping[str, str]) -> str:
+    """The address `make run` / `flask run` serves on, from HOST and PORT (127.0.0.1:5000 by
+    default). A wildcard bind address (0.0.0.0, ::) is no address a browser can open, so links
+    then name this machine's loopback address; set PUBLIC_URL to reach it from elsewhere."""
+    host = environ.get("HOST", "").strip() or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104 - recognised, not bound
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    port = environ.get("PORT", "").strip() or "5000"
+    if not port.isdigit():
+        raise ConfigurationError(f"PORT must be a whole number, not {port!r}.")
+    return f"http://{host}:{port}"
 
 
 def _parse_like(default: object, raw: str, name: str) -> object:

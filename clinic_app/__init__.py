@@ -224,6 +224,13 @@ def register_template_helpers(app: Flask) -> None:
         """A phone number as a tel: link target: digits and a leading + only."""
         return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
 
+    @app.template_filter("clinic_time")
+    def clinic_time(value, zone: str) -> str:
+        """A stored UTC moment on the clinic's clock: "Dec 7, 2026 at 3:05 PM EST"."""
+        from zoneinfo import ZoneInfo
+
+        return value.astimezone(ZoneInfo(zone)).strftime("%b %-d, %Y at %-I:%M %p %Z")
+
     @app.template_filter("clock")
     def clock(value) -> str:
         """A time of day as people read it: 8:00 AM."""

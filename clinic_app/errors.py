@@ -35,6 +35,10 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+    def details(self) -> dict[str, object]:
+        """What a JSON answer carries beside code and message (a subclass may add some)."""
+        return {}
+
 
 class ValidationFailed(DomainError):
     code = "validation_failed"
@@ -58,6 +62,9 @@ class ErrorDetailSchema(ma.Schema):
     fields_ = fields.Dict(
         data_key="fields", metadata={"description": "Field-by-field problems, when validation failed."}
     )
+    suggestions = fields.List(fields.String(), metadata={
+        "description": "For location_not_found: places the text nearly matched (\"did you mean\"), best first.",
+        "example": ["Phoenix, AZ"]})
 
 
 class ErrorSchema(ma.Schema):
@@ -92,12 +99,13 @@ def register_error_format(prefix: str, render: Callable[[int, str, str, dict | N
     ERROR_FORMATS[prefix] = render
 
 
-def error_response(status: int, code: str, message: str, field_errors: dict | None = None):
+def error_response(status: int, code: str, message: str, field_errors: dict | None = None,
+                   details: dict | None = None):
     for prefix, render in ERROR_FORMATS.items():
         if request.path.startswith(prefix):
             return render(status, code, message, field_errors)
     if wants_json():
-        body: dict[str, object] = {"code": code, "message": message}
+        body: dict[str, object] = {"code": code, "message": message, **(details or {})}
         if field_errors:
             body["fields"] = field_errors
         return make_response(jsonify(error=body), status)
@@ -150,7 +158,7 @@ def _seconds_until_limit_resets() -> int:
 
 def _handle_domain(error: DomainError):
     db.session.rollback()
-    return error_response(error.status, error.code, error.message)
+    return error_response(error.status, error.code, error.message, details=error.details())
 
 
 # PostgreSQL's answers to two transactions that collided (deadlock, serialisation failure):

@@ -62,9 +62,15 @@ def app_overrides():
 
 
 @pytest.fixture
-def app(tmp_path, app_overrides):
+def app_env():
+    """The settings' environment; a test of the development defaults overrides it."""
+    return "testing"
+
+
+@pytest.fixture
+def app(tmp_path, app_env, app_overrides):
     app = create_app(
-        "testing",
+        app_env,
         {"DATABASE_URL": database_url(tmp_path), **app_overrides},
     )
     app.test_client_class = RequestIsolatedClient

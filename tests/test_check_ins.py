@@ -146,7 +146,8 @@ def test_the_form_starts_from_todays_saved_check_in(client, prescribed):
     client.submit(f"{page}/check-in", check_in_data(programme, pain="7", feeling="worse", sets=(2, 1)), page=page)
     html = client.get(page).text
     inputs = re.findall(r'<input[^>]*>', html)
-    assert any('name="pain"' in tag and 'value="7"' in tag for tag in inputs)
+    assert [tag for tag in inputs if 'name="pain"' in tag and "checked" in tag] == [
+        next(tag for tag in inputs if 'name="pain"' in tag and 'value="7"' in tag)]
     assert any('value="worse"' in tag and "checked" in tag for tag in inputs)
     sets = sorted(re.search(r'value="(\d+)"', tag).group(1) for tag in inputs if 'name="sets_' in tag)
     assert sets == ["1", "2"]

@@ -379,7 +379,8 @@ def test_a_nudge_emails_the_patient_once_with_a_rebooking_link_and_is_recorded(c
     text = mail.get_payload(0).get_payload(decode=True).decode()
     site = current_app.config["PUBLIC_URL"]
     assert f"{site}/book/time?clinic={p.clinic.slug}&service=follow-up&practitioner={p.ann.id}" in text
-    assert f"{site}/my/#check-in" in text
+    [link] = re.findall(rf"{re.escape(site)}/my/reminders/[\w-]+", text)  # today's check-in, no sign-in
+    assert "Today's check-in" in client.get(link.removeprefix(site)).text
     [recorded] = db.session.scalars(select(AdherenceNudge))
     assert (recorded.patient_id, recorded.sent_by_id, recorded.clinic_id) == (
         quiet.patient_id, p.ann.user.id, p.clinic.id)

@@ -29,7 +29,7 @@ def test_searching_a_zip_lists_the_nearest_first_with_distance_and_links(client,
     assert "Clinics near 85701 (Tucson, AZ)" in page
     assert page.index("Tucson Downtown") < page.index("Phoenix Central")
     assert re.search(r"<strong>0\.\d miles</strong>", page)
-    assert "/book/?clinic=" in page
+    assert "/book/service?clinic=" in page  # "Book here" starts at the kind of visit
     assert "https://www.google.com/maps/dir/?api=1&amp;destination=" in page
     assert "https://maps.apple.com/?daddr=" in page
     data = json.loads(re.search(r'<script type="application/json" id="map-data">(.*?)</script>', page).group(1))
@@ -73,7 +73,7 @@ def test_far_from_any_clinic_offers_to_tell_me_when_one_opens(client, arizona):
 @pytest.mark.parametrize(
     "query, status, message",
     [
-        ("q=", 422, "Enter a ZIP code or a city and state"),
+        ("q=", 422, "Enter a ZIP code or a city, such as 85004"),
         ("q=letters", 404, "We could not find “letters”"),
         ("q=00000", 404, "We could not find the ZIP code 00000"),
         ("q=1234", 422, "Enter a 5-digit ZIP code"),

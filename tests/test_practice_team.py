@@ -4,6 +4,7 @@ errors a manager sees by the field, and that every change shows in the booking p
 import html
 import re
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -325,13 +326,16 @@ def test_a_new_practitioner_account_gets_a_booking_profile_and_becomes_bookable(
     assert again.status_code == 404
 
 
-def test_time_off_over_booked_visits_says_they_need_moving(client, clinic, service, practitioner, manager):
-    make_booking(clinic, service, practitioner, now=NOW)  # Monday 23 November, 11 AM
+def test_time_off_over_booked_visits_names_them_with_links_to_move_them(client, clinic, service, practitioner,
+                                                                          manager):
+    visit = make_booking(clinic, service, practitioner, now=NOW)  # Monday 23 November, 11 AM
     client.login(manager.email)
     response = client.submit(team_url(clinic, practitioner, "/time-off"),
                              {"off-first_day": "2026-11-23", "off-last_day": "2026-11-23"},
                              page=team_url(clinic, practitioner, "/hours"), follow_redirects=True)
-    assert "1 booked visit falls in this time off: move or cancel them on the schedule." in text(response)
+    when = visit.start_at.astimezone(ZoneInfo(clinic.timezone)).strftime("%a %-d %b, %-I:%M %p %Z")
+    link = f'<a href="/practice/clinics/{clinic.id}/visits/{visit.id}/change">{when} {visit.patient.full_name}</a>'
+    assert f"1 booked visit falls in this time off ({link}): move or cancel them on the schedule." in response.text
 
 
 def test_a_weekday_with_two_periods_is_pointed_out_before_saving_keeps_one(client, clinic, service, manager):

@@ -27,8 +27,12 @@ class CheckInForm(SiteForm):
         default="today",
         validators=[InputRequired(message="Choose today or yesterday.")],
     )
-    pain = IntegerField(
+    # A row of eleven radio buttons (templates/_macros/forms.html scale_field): one tap, no typing.
+    pain = RadioField(
         "Pain right now",
+        choices=[SelectChoice(score, str(score)) for score in range(11)],
+        coerce=int,
+        validate_choice=False,  # NumberRange says what is wrong in words
         description="0 means no pain, 10 the worst pain you can imagine.",
         validators=[InputRequired(message="Give your pain from 0 to 10."),
                     NumberRange(0, 10, message="Give your pain from 0 to 10.")],
@@ -76,10 +80,9 @@ def check_in_form(programme: Programme, **kwargs) -> CheckInForm:
             ProgrammeCheckInForm,
             f"sets_{item.exercise_id}",
             IntegerField(
-                f"{item.exercise.name}: sets done",
+                f"{item.exercise.name}: {'times done' if item.is_timed else 'sets done'}",
                 default=0,
-                description=f"Prescribed: {item.sets} {'set' if item.sets == 1 else 'sets'} of {item.reps}. "
-                "0 if you skipped it.",
+                description=f"Prescribed: {item.dosage}. 0 if you skipped it.",
                 validators=[Optional(), NumberRange(0, MAX_SETS, message=f"Give a number from 0 to {MAX_SETS}.")],
             ),
         )

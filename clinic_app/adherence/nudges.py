@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clinic_app.adherence.early_warning import NUDGE_INTERVAL, InCare, last_nudges
 from clinic_app.adherence.models import AdherenceNudge, CheckInAlertAcknowledgement, ExerciseCheckIn
+from clinic_app.adherence.reminders import check_in_link
 from clinic_app.adherence.stop_questions import question_for_patient, question_url
 from clinic_app.audit.service import Actor, record_event
 from clinic_app.clinics.models import Clinic
@@ -59,7 +60,7 @@ def nudge_patient(actor: Actor, care: InCare, now: datetime) -> AdherenceNudge:
         practitioner=practitioner,
         clinic=clinic,
         rebooking_url=rebooking,
-        programme_url=public_url("portal.index") + "#check-in",
+        programme_url=check_in_link(patient.id, now),  # no sign-in needed
         stop_question_url=_stop_question_url(patient.id, now),
     )
     _text_nudge(patient.id, clinic, nudge, rebooking, now)

@@ -84,9 +84,19 @@ def set_check_in_reminder(patient_id: int, enabled: bool, minutes_after_midnight
     return setting
 
 
-def _new_setting(patient_id: int, now: datetime) -> CheckInReminder:
-    setting = CheckInReminder(patient_id=patient_id, minutes_after_midnight=DEFAULT_TIME,
-                              token_salt=secrets.token_hex(16), created_at=now)
+def check_in_link(patient_id: int, now: datetime) -> str:
+    """The no-login link to today's check-in on the patient's current programme, as reminders
+    carry it, for any e-mail to the patient (a nudge). A patient without a reminder setting gets
+    one, turned off: it only holds the link's salt, and sends nothing."""
+    setting = reminder_setting(patient_id)
+    if setting is None:
+        setting = _new_setting(patient_id, now, enabled=False)
+    return public_url("portal.reminder_check_in_page", token=link_token(setting, "check-in"))
+
+
+def _new_setting(patient_id: int, now: datetime, enabled: bool = True) -> CheckInReminder:
+    setting = CheckInReminder(patient_id=patient_id, minutes_after_midnight=DEFAULT_TIME, enabled=enabled,
+                              token_salt=secrets.token_hex(16), created_at=now, updated_at=now)
     _refresh_token_hashes(setting)
     try:
         # The same patient may save twice at once (two tabs): the unique patient wins once.

@@ -17,6 +17,7 @@ from clinic_app.booking import bp
 from clinic_app.booking.forms import BookingDetailsForm
 from clinic_app.booking.free_times import free_week, parse_day
 from clinic_app.booking.journey import Journey, StepMissing, read_journey, services_offered
+from clinic_app.booking.returning import details_on_record
 from clinic_app.booking.timetable import TimeChoice, describe_start
 from clinic_app.clinics.models import ClinicStatus
 from clinic_app.clinics.service import list_clinics
@@ -127,6 +128,7 @@ def _prefill(journey: Journey) -> dict:
     if current_user.is_authenticated and current_user.role == Role.PATIENT:
         first, _, last = current_user.full_name.partition(" ")
         data.update(first_name=first, last_name=last, email=current_user.email)
+        data.update(details_on_record(current_user.id))  # date of birth, new or returning, consent
     return data
 
 

@@ -188,8 +188,8 @@ class NearestSearchForm(SiteForm):
         "ZIP code or city",
         # No Optional(): it would skip validate_q, which decides whether q may be empty.
         validators=[Length(max=200, message="That is too long for a ZIP code or city.")],
-        description="For example 85004, or Phoenix, AZ.",
-        render_kw={"autocomplete": "postal-code", "enterkeyhint": "search"},
+        description="For example 85004, Austin, or Phoenix, AZ.",
+        render_kw={"autocomplete": "postal-code", "enterkeyhint": "search", "data-place-suggestions": ""},
     )
     lat = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90, "Latitude is between -90 and 90.")])
     lng = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180, "Longitude is between -180 and 180.")])
@@ -212,7 +212,7 @@ class NearestSearchForm(SiteForm):
         if field.data and has_point:
             raise ValidationError("Search by ZIP code or city, or by your location, not both.")
         if not field.data and not has_point:
-            raise ValidationError("Enter a ZIP code or a city and state, such as Phoenix, AZ.")
+            raise ValidationError("Enter a ZIP code or a city, such as 85004 or Phoenix, AZ.")
 
     @property
     def radius(self) -> float | None:

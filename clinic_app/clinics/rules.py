@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, available_timezones
@@ -39,6 +39,44 @@ def is_open_at(hours: list[Interval], closed_dates: set[date], zone: str, now: d
         return False
     moment = local.time().replace(tzinfo=None)
     return any(interval.weekday == local.weekday() and interval.opens <= moment < interval.closes for interval in hours)
+
+
+@dataclass(frozen=True)
+class OpeningStatus:
+    """Whether a clinic is open, and until when or from when, on its own wall clock."""
+
+    is_open: bool
+    text: str  # "Open now · closes 6 PM", "Closed now · opens 8 AM tomorrow"
+
+
+def hour_label(moment: time) -> str:
+    """ "6 PM", or "5:30 PM" when not on the hour."""
+    return moment.strftime("%-I %p" if moment.minute == 0 else "%-I:%M %p")
+
+
+def opening_status(hours: list[Interval], closed_dates: set[date], zone: str, now: datetime) -> OpeningStatus:
+    """Open now and until when (the end of the interval, or of the run of intervals that follow
+    on without a gap); else when it next opens within a week: today, tomorrow or on a weekday,
+    holiday closures skipped. All on the clinic's wall clock."""
+    local = now.astimezone(ZoneInfo(zone))
+    today, moment = local.date(), local.time().replace(tzinfo=None)
+    if today not in closed_dates:
+        todays = sorted((i.opens, i.closes) for i in hours if i.weekday == today.weekday())
+        for opens, closes in todays:
+            if opens <= moment < closes:
+                for next_opens, next_closes in todays:  # an interval that starts as this one ends
+                    if next_opens == closes:
+                        closes = next_closes
+                return OpeningStatus(True, f"Open now · closes {hour_label(closes)}")
+    for offset in range(8):
+        day = today + timedelta(days=offset)
+        if day in closed_dates:
+            continue
+        starts = sorted(i.opens for i in hours if i.weekday == day.weekday() and (offset or i.opens > moment))
+        if starts:
+            when = "today" if offset == 0 else "tomorrow" if offset == 1 else WEEKDAY_NAMES[day.weekday()]
+            return OpeningStatus(False, f"Closed now · opens {hour_label(starts[0])} {when}")
+    return OpeningStatus(False, "Closed now")
 
 
 def local_date(zone: str, now: datetime) -> date:

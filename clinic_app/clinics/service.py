@@ -9,7 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from clinic_app.clinics.models import PUBLIC_STATUSES, Clinic, ClinicClosure, ClinicStatus, OpeningHours
-from clinic_app.clinics.rules import ZIP_PATTERN, Interval, is_known_timezone, is_open_at, local_date, slug_for
+from clinic_app.clinics.rules import (
+    ZIP_PATTERN,
+    Interval,
+    OpeningStatus,
+    is_known_timezone,
+    is_open_at,
+    local_date,
+    opening_status,
+    slug_for,
+)
 from clinic_app.errors import ValidationFailed
 from clinic_app.extensions import db
 from clinic_app.geo.geocoding import locate_zip
@@ -108,6 +117,14 @@ def list_clinics(statuses=PUBLIC_STATUSES) -> list[Clinic]:
 
 def clinic_hours(clinic: Clinic) -> list[Interval]:
     return [Interval(h.weekday, h.opens, h.closes) for h in clinic.opening_hours]
+
+
+def clinic_opening_status(clinic: Clinic, now: datetime) -> OpeningStatus:
+    """ "Open now · closes 6 PM" or "Closed now · opens 8 AM tomorrow" (rules.opening_status)."""
+    if clinic.status != ClinicStatus.OPEN:
+        return OpeningStatus(False, "Closed now")
+    closed = {closure.closed_on for closure in clinic.closures}
+    return opening_status(clinic_hours(clinic), closed, clinic.timezone, now)
 
 
 def is_clinic_open(clinic: Clinic, now: datetime) -> bool:

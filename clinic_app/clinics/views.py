@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
 from clinic_app.clinics import service
 from clinic_app.clinics.address_lookup import configured_address_lookup
@@ -16,6 +16,7 @@ from clinic_app.demand.forms import OpeningAlertForm
 from clinic_app.errors import DomainError
 from clinic_app.extensions import db, limiter
 from clinic_app.geo.geocoding import place_for_coordinates, place_for_text
+from clinic_app.geo.place_names import suggest_places
 from clinic_app.notifications.links import public_url
 from clinic_app.scheduling.next_available import next_free_times
 from clinic_app.scheduling.service import practitioners_at
@@ -29,11 +30,13 @@ NEAREST_PAGE_RESULTS = 10
 def index():
     now = utcnow()
     clinics = service.list_clinics()
+    opening = {c.id: service.clinic_opening_status(c, now) for c in clinics}
     return render_template(
         "clinics/index.html",
         open_clinics=[c for c in clinics if c.status != ClinicStatus.COMING_SOON],
         coming_soon=[c for c in clinics if c.status == ClinicStatus.COMING_SOON],
-        open_now={c.id for c in clinics if service.is_clinic_open(c, now)},
+        open_now={clinic_id for clinic_id, status in opening.items() if status.is_open},
+        opening=opening,
     )
 
 
@@ -49,7 +52,8 @@ def nearest():
         origin = _origin(form)
     except DomainError as error:
         form.populate_errors(error, default="q")
-        return render_template("clinics/nearest.html", form=form, found=None), error.status
+        suggestions = getattr(error, "suggestions", ())  # "did you mean", as links
+        return render_template("clinics/nearest.html", form=form, found=None, suggestions=suggestions), error.status
     now = utcnow()
     found = search_near(origin, NEAREST_PAGE_RESULTS, form.radius, current_app.config["SERVICE_RADIUS_MILES"], now)
     # Rendered before the commit, which would expire the clinics loaded with their hours and
@@ -58,7 +62,7 @@ def nearest():
         "clinics/nearest.html",
         form=form,
         found=found,
-        open_now={n.clinic.id for n in found.results if service.is_clinic_open(n.clinic, now)},
+        opening={n.clinic.id: service.clinic_opening_status(n.clinic, now) for n in found.results},
         alert_form=OpeningAlertForm(formdata=None, zip_code=found.origin.zip_code),
         google_directions=directions_url,
         apple_directions=apple_directions_url,
@@ -92,6 +96,16 @@ def _origin(form: NearestSearchForm):
     return place_for_coordinates(form.lat.data, form.lng.data, "your location")
 
 
+@bp.get("/place-suggestions")
+@limiter.limit("600 per minute")
+def place_suggestions():
+    """Places starting with what is typed in the search box (static/js/place_suggest.js)."""
+    response = jsonify(places=suggest_places(request.args.get("q", "")[:80]))
+    response.cache_control.public = True  # the same letters always give the same places
+    response.cache_control.max_age = 24 * 3600
+    return response
+
+
 @bp.get("/<slug>")
 def show(slug: str):
     clinic = service.get_clinic_by_slug(slug)
@@ -104,6 +118,7 @@ def show(slug: str):
         schedule=weekly_schedule(service.clinic_hours(clinic)),
         zone_name=zone_abbreviation(clinic.timezone, now),
         open_now=service.is_clinic_open(clinic, now),
+        opening=service.clinic_opening_status(clinic, now),
         directions=directions_url(clinic.latitude, clinic.longitude),
         apple_directions=apple_directions_url(clinic.latitude, clinic.longitude),
         upcoming_closures=service.upcoming_closures(clinic, now),

@@ -77,7 +77,8 @@ _INSERT_POINT_WITH_ASYNC_COMMIT = text(
 def sign_up_for_opening_alert(email: str, zip_code: str, now: datetime | None = None) -> OpeningAlertSignup:
     """Remember that this address wants one e-mail when a clinic opens near this ZIP.
 
-    Signing up again renews consent (and undoes an earlier unsubscribe) without a duplicate.
+    Signing up again renews consent (and undoes an earlier unsubscribe) without a duplicate,
+    and without a second confirmation e-mail unless it had been unsubscribed.
     """
     location = locate_zip(zip_code)
     if location is None:
@@ -86,6 +87,7 @@ def sign_up_for_opening_alert(email: str, zip_code: str, now: datetime | None = 
     signup = db.session.scalar(
         select(OpeningAlertSignup).where(OpeningAlertSignup.email == email, OpeningAlertSignup.zip_code == zip_code)
     )
+    already_waiting = signup is not None and signup.unsubscribed_at is None
     if signup is None:
         signup = OpeningAlertSignup(
             email=email,
@@ -98,6 +100,8 @@ def sign_up_for_opening_alert(email: str, zip_code: str, now: datetime | None = 
     signup.consented_at = now or utcnow()
     signup.unsubscribed_at = None
     db.session.flush()
+    if already_waiting:
+        return signup  # the first confirmation still holds: one sign-up, one e-mail
     queue_email(
         signup.email,
         "We will tell you when Back Solution opens near you",

@@ -248,7 +248,7 @@ def _programme(booking, practitioner, exercises, rng, visit_number: int, area: s
         version=2 if current else 1, created_at=at,
         access_token_hash=hashlib.sha256(f"demo-programme-{patient.id}-{visit_number}".encode()).hexdigest(),
         items=[ProgrammeExercise(exercise_id=e.id, position=i, sets=e.sets, reps=e.reps, hold_seconds=e.hold_seconds,
-                                 times_per_day=e.times_per_day) for i, e in enumerate(chosen)],
+                                 times_per_day=e.times_per_day, minutes=e.minutes) for i, e in enumerate(chosen)],
     ))
     db.session.flush()
 

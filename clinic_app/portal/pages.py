@@ -42,7 +42,7 @@ def save_check_in(programme: Programme, back: str, page_with):
     db.session.commit()
     if emergency:
         return render_template("portal/intake_done.html", emergency=True, advice=EMERGENCY_ADVICE)
-    flash("Thank you: today's check-in is saved.", "success")
+    flash("Thank you: today's check-in is saved.", "check-in")  # shown in the check-in section
     return redirect(back)
 
 

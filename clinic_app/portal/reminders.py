@@ -70,7 +70,7 @@ def reminder_check_in_page(token: str):
 @bp.post("/reminders/<token>/check-in")
 def reminder_check_in(token: str):
     programme = _programme_for_reminder(token)
-    back = url_for("portal.reminder_check_in_page", token=token, _anchor="check-in")
+    back = url_for("portal.reminder_check_in_page", token=token, _anchor="check-in-saved")
     return save_check_in(programme, back, lambda form: _reminder_programme_page(programme, token, form))
 
 

@@ -21,7 +21,7 @@ def index():
 @area_required("portal")
 def check_in():
     programme = own_programme(current_user.id) or abort(404)
-    return save_check_in(programme, url_for("portal.index", _anchor="check-in"), portal_page)
+    return save_check_in(programme, url_for("portal.index", _anchor="check-in-saved"), portal_page)
 
 
 @bp.get("/programme/<token>")
@@ -36,5 +36,5 @@ def programme_by_link(token: str):
 @bp.post("/programme/<token>/check-in")
 def programme_check_in(token: str):
     programme = programme_for_token(token) or abort(404)
-    back = url_for("portal.programme_by_link", token=token, _anchor="check-in")
+    back = url_for("portal.programme_by_link", token=token, _anchor="check-in-saved")
     return save_check_in(programme, back, lambda form: programme_page(programme, token, form))

@@ -77,6 +77,7 @@ def fill_from(form: ProgrammeForm, current: Programme | None) -> None:
         form.exercises.append_entry({
             "exercise_id": str(exercise.id), "chosen": exercise.id in items, "sets": source.sets,
             "reps": source.reps, "hold_seconds": source.hold_seconds, "times_per_day": source.times_per_day,
+            "minutes": source.minutes,
             "notes": getattr(source, "notes", "") if exercise.id in items else "",
         })
     if current:
@@ -86,7 +87,7 @@ def fill_from(form: ProgrammeForm, current: Programme | None) -> None:
 def doses(form: ProgrammeForm) -> list[Dose]:
     return [
         Dose(exercise_number(entry.exercise_id.data), entry.sets.data, entry.reps.data, entry.hold_seconds.data,
-             entry.times_per_day.data, entry.notes.data or "")
+             entry.times_per_day.data, entry.notes.data or "", entry.minutes.data or 0)
         for entry in form.chosen()
     ]
 

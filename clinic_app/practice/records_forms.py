@@ -181,6 +181,11 @@ class DoseForm(SubForm):
     reps = _dose_field("Reps", "reps")
     hold_seconds = _dose_field("Hold (seconds)", "hold_seconds")
     times_per_day = _dose_field("Times a day", "times_per_day")
+    minutes = IntegerField("Minutes (timed exercises)", default=0,
+                           description="For an exercise done for a time, such as walking; 0 to count sets of reps.",
+                           validators=[Optional(), NumberRange(*DOSAGE_LIMITS["minutes"],
+                                                               "Minutes must be from 0 to 180.")],
+                           render_kw={"inputmode": "numeric", "min": 0, "max": 180})
     notes = StringField("Note for the patient", validators=[Length(max=300)])
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from clinic_app.accounts.policy import area_required, can_manage_team, require_clinic_access
 from clinic_app.clinics import service as clinics
@@ -37,6 +38,7 @@ from clinic_app.scheduling.service import set_breaks
 
 TEAM = "/clinics/<int:clinic_id>/team"
 MEMBER = TEAM + "/<int:practitioner_id>"
+MAX_LISTED_CLASHES = 10  # visits named in the time-off warning; the rest are counted
 
 
 @bp.get(TEAM)
@@ -183,14 +185,28 @@ def _save_week(practitioner: Practitioner, clinic: Clinic, form: WeekForm) -> No
 
 def _add_time_off(practitioner: Practitioner, clinic: Clinic, form: TimeOffForm) -> None:
     away = team.add_time_off(practitioner, form.to_time_away(), clinic.timezone)
-    _warn_of_visits(team.visits_during(practitioner, away.start_at, away.end_at), "in this time off")
+    clashes = team.visits_during(practitioner, away.start_at, away.end_at)
+    _warn_of_visits(len(clashes), "in this time off", _visit_links(clinic, clashes))
 
 
-def _warn_of_visits(booked: int, when: str) -> None:
-    """Closing a day or adding time off cancels nothing: say what is left to move."""
+def _visit_links(clinic: Clinic, visits: list) -> Markup:
+    """Each clashing visit on the clinic's clock, linked to the desk's page that moves it."""
+    zone = ZoneInfo(clinic.timezone)
+    return Markup(", ").join(
+        Markup('<a href="{}">{} {}</a>').format(
+            url_for("practice.change_visit", clinic_id=visit.clinic_id, booking_id=visit.id),
+            visit.start_at.astimezone(zone).strftime("%a %-d %b, %-I:%M %p %Z"), visit.patient.full_name)
+        for visit in visits[:MAX_LISTED_CLASHES]
+    ) + (Markup(" and {} more").format(len(visits) - MAX_LISTED_CLASHES) if len(visits) > MAX_LISTED_CLASHES else "")
+
+
+def _warn_of_visits(booked: int, when: str, listed: Markup | None = None) -> None:
+    """Closing a day or adding time off cancels nothing: say what is left to move (which
+    visits, when ``listed``)."""
     if booked:
-        flash(f"{booked} booked {'visit falls' if booked == 1 else 'visits fall'} {when}: "
-              "move or cancel them on the schedule.", "error")
+        visits = Markup(" ({})").format(listed) if listed else ""
+        flash(Markup("{} booked {} {}{}: move or cancel them on the schedule.").format(
+            booked, "visit falls" if booked == 1 else "visits fall", when, visits), "error")
 
 
 def _team_page(clinic: Clinic, closure_form: ClosureForm):

@@ -201,15 +201,15 @@ def create_profile_at(clinic: Clinic, user: User) -> Practitioner:
     return create_practitioner(user, PractitionerProfile(display_name=user.full_name), list(services))
 
 
-def visits_during(practitioner: Practitioner, start: datetime, end: datetime) -> int:
-    """How many of the practitioner's booked visits start in [start, end): time off does not
-    cancel them, so whoever adds it is told to move them."""
-    return db.session.scalar(
-        select(func.count()).select_from(Booking).where(
+def visits_during(practitioner: Practitioner, start: datetime, end: datetime) -> list[Booking]:
+    """The practitioner's booked visits that start in [start, end), earliest first: time off
+    does not cancel them, so whoever adds it is shown which to move."""
+    return list(db.session.scalars(
+        select(Booking).where(
             Booking.practitioner_id == practitioner.id, Booking.status == BookingStatus.BOOKED,
             Booking.start_at >= start, Booking.start_at < end,
-        )
-    ) or 0
+        ).order_by(Booking.start_at)
+    ))
 
 
 def visits_at_clinic_on(clinic: Clinic, day: date) -> int:

@@ -64,6 +64,9 @@ STARTING_LIBRARY = [
 ]
 
 
+# Exercises done for a time rather than in sets of reps: their usual minutes.
+TIMED_MINUTES = {"walking": 20}
+
 PICTURE_DIR = "img/exercises"
 
 
@@ -85,7 +88,7 @@ def seed_exercise_library() -> int:
                 existing[slug].picture_url = picture_url_for(slug)
             continue
         db.session.add(Exercise(slug=slug, name=name, category=category, sets=sets, reps=reps, hold_seconds=hold,
-                                times_per_day=per_day, instructions=instructions,
+                                times_per_day=per_day, minutes=TIMED_MINUTES.get(slug, 0), instructions=instructions,
                                 picture_url=picture_url_for(slug)))
         added += 1
     db.session.flush()

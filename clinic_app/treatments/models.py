@@ -27,6 +27,7 @@ from clinic_app.clock import UTCDateTime, utcnow
 from clinic_app.extensions import Model
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import Booking, Practitioner
+from clinic_app.treatments.rules import describe_dosage
 
 
 class Chart(Model):
@@ -203,6 +204,7 @@ class Exercise(Model):
             "category IN ('stretch', 'core_stabilisation', 'range_of_movement', 'strengthening', 'mobility')",
             name="category_known",
         ),
+        CheckConstraint("minutes BETWEEN 0 AND 180", name="minutes_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,6 +216,8 @@ class Exercise(Model):
     reps: Mapped[int] = mapped_column(default=10)
     hold_seconds: Mapped[int] = mapped_column(default=0)
     times_per_day: Mapped[int] = mapped_column(default=1)
+    # A timed exercise (walking) is done for this many minutes; 0: counted in sets of reps.
+    minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     picture_url: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -265,6 +269,7 @@ class ProgrammeExercise(Model):
         UniqueConstraint("programme_id", "exercise_id"),
         CheckConstraint("sets BETWEEN 1 AND 20 AND reps BETWEEN 1 AND 100", name="dosage_range"),
         CheckConstraint("hold_seconds BETWEEN 0 AND 600 AND times_per_day BETWEEN 1 AND 10", name="timing_range"),
+        CheckConstraint("minutes BETWEEN 0 AND 180", name="minutes_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -275,9 +280,19 @@ class ProgrammeExercise(Model):
     reps: Mapped[int]
     hold_seconds: Mapped[int]
     times_per_day: Mapped[int]
+    minutes: Mapped[int] = mapped_column(default=0, server_default="0")  # timed exercises; 0: sets of reps
     notes: Mapped[str] = mapped_column(String(300), default="")
 
     exercise: Mapped[Exercise] = relationship()
+
+    @property
+    def dosage(self) -> str:
+        """ "2 sets of 10 reps, hold 5 seconds, twice a day" or "20 minutes, once a day"."""
+        return describe_dosage(self.sets, self.reps, self.hold_seconds, self.times_per_day, self.minutes)
+
+    @property
+    def is_timed(self) -> bool:
+        return self.minutes > 0
 
 
 # A signed note is closed at the database too, whatever route or script tries to change it.

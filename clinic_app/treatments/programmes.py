@@ -25,7 +25,8 @@ from clinic_app.treatments.access import record_scope, recording_clinic
 from clinic_app.treatments.models import Exercise, Programme, ProgrammeExercise
 
 MAX_EXERCISES = 12
-DOSAGE_LIMITS = {"sets": (1, 20), "reps": (1, 100), "hold_seconds": (0, 600), "times_per_day": (1, 10)}
+DOSAGE_LIMITS = {"sets": (1, 20), "reps": (1, 100), "hold_seconds": (0, 600), "times_per_day": (1, 10),
+                 "minutes": (0, 180)}
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Dose:
     hold_seconds: int = 0
     times_per_day: int = 1
     notes: str = ""
+    minutes: int = 0  # a timed exercise; 0 when counted in sets of reps
 
 
 def exercise_library(active_only: bool = True) -> list[Exercise]:

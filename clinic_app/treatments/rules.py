@@ -16,6 +16,23 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+
+def times_a_day(times: int) -> str:
+    return {1: "once a day", 2: "twice a day"}.get(times, f"{times} times a day")
+
+
+def describe_dosage(sets: int, reps: int, hold_seconds: int, times_per_day: int, minutes: int = 0) -> str:
+    """A prescription as the patient reads it: a timed exercise by its minutes ("20 minutes,
+    once a day"), any other by sets, reps and hold ("2 sets of 10 reps, hold 5 seconds, twice a
+    day")."""
+    if minutes:
+        return f"{minutes} {'minute' if minutes == 1 else 'minutes'}, {times_a_day(times_per_day)}"
+    dose = f"{sets} {'set' if sets == 1 else 'sets'} of {reps} {'rep' if reps == 1 else 'reps'}"
+    if hold_seconds:
+        dose += f", hold {hold_seconds} {'second' if hold_seconds == 1 else 'seconds'}"
+    return f"{dose}, {times_a_day(times_per_day)}"
+
+
 ODI_SECTIONS = 10
 ODI_SECTION_MAX = 5
 # Common clinical practice: with more than two sections unanswered the score says too little

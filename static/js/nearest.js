@@ -54,8 +54,27 @@
     map.fitBounds(points, { padding: [24, 24], maxZoom: 13 });
   }
 
+  // Phones: a List/Map switch, so the map is one tap away instead of below every result.
+  function setUpViewToggle() {
+    var toggle = document.querySelector("[data-view-toggle]");
+    var layout = document.querySelector(".results-layout");
+    if (!toggle || !layout) return;
+    toggle.hidden = false;
+    layout.setAttribute("data-view", "list");
+    toggle.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-show]");
+      if (!button) return;
+      layout.setAttribute("data-view", button.getAttribute("data-show"));
+      toggle.querySelectorAll("button[data-show]").forEach(function (other) {
+        other.setAttribute("aria-pressed", String(other === button));
+      });
+      window.dispatchEvent(new Event("resize")); // the map sizes itself once it is shown
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.search-form").forEach(setUpLocationButton);
+    setUpViewToggle();
     drawMap();
   });
 })();

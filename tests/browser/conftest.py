@@ -227,22 +227,3 @@ def demo_site(tmp_path, **settings):
             db.drop_all()
             db.engine.dispose()
 
-
-SCREENSHOTS = os.environ.get("SCREENSHOT_DIR", "test-results/screenshots")
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    """A failed browser test leaves a full-page screenshot, named in the test's report."""
-    outcome = yield
-    report = outcome.get_result()
-    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
-    if report.when != "call" or not report.failed or page is None:
-        return
-    os.makedirs(SCREENSHOTS, exist_ok=True)
-    path = os.path.join(SCREENSHOTS, re.sub(r"[^\w.-]+", "_", item.nodeid) + ".png")
-    try:
-        page.screenshot(path=path, full_page=True)
-        report.sections.append(("screenshot", f"{path} (page at failure: {page.url})"))
-    except Exception as error:  # noqa: BLE001 - the page may be gone with the failure
-        report.sections.append(("screenshot", f"none: {error}"))

@@ -76,7 +76,7 @@ def checked_in_yesterday(programme, exercise_id: int) -> None:
 def check_in(page: Page, exercises: list[str], pain: str, feeling: str) -> None:
     for name in exercises:
         page.get_by_label(f"{name}: sets done").fill("2")
-    page.get_by_label("Pain right now").fill(pain)
+    page.get_by_role("group", name="Pain right now").get_by_label(pain, exact=True).check()
     page.get_by_role("group", name="Did the exercises make you feel better?").get_by_label(feeling).check()
     page.get_by_role("button", name="Save check-in").click()
     expect(page.get_by_text("Thank you: today's check-in is saved.")).to_be_visible()

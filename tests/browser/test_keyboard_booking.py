@@ -83,12 +83,9 @@ def test_a_patient_books_a_visit_from_the_home_page_with_the_keyboard_alone(page
 
     keys.skip_to_content()
     keys.tab_to("Book here: Back Solution Phoenix", "a")
-    keys.enter()
-    expect(page.get_by_role("heading", name="Book a visit")).to_be_visible()
+    keys.enter()  # the clinic is chosen: straight to the kind of visit
+    expect(page.get_by_role("heading", name="What kind of visit?")).to_be_visible()
 
-    keys.skip_to_content()
-    keys.tab_to("Back Solution Phoenix", "a")  # the clinic chosen in the search comes first
-    keys.enter()
     keys.skip_to_content()
     keys.tab_to("Follow-up treatment", "a")
     keys.enter()
@@ -101,7 +98,12 @@ def test_a_patient_books_a_visit_from_the_home_page_with_the_keyboard_alone(page
     keys.tab_to("Later days", "a")
     keys.enter()
     keys.skip_to_content()
+    keys.tab_to(re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w* .*\d+ times?$"), "a")
+    keys.enter()  # the day's times, and the focus starts at them
+    before = keys.stops
     keys.tab_to(re.compile(r"^\d{1,2}:\d{2} [AP]M"), "a")
+    assert keys.stops - before < 16, f"{keys.stops - before} Tab presses from the day to its first time"
+    assert keys.stops - before <= 2
     keys.enter()
     expect(page.get_by_role("heading", name="Your details")).to_be_visible()
     chosen = page.locator(".visit-summary dd").first.inner_text()
