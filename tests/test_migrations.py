@@ -94,7 +94,7 @@ def test_records_made_before_0023_are_placed_at_the_clinic_where_they_were_made(
         assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
 
 
-def test_0024_moves_notes_and_questionnaires_into_episodes_and_keeps_signed_notes_closed(app):
+def test_0028_moves_notes_and_questionnaires_into_episodes_and_keeps_signed_notes_closed(app):
     """Visits two weeks apart share an episode; one after a gap of 60 days or more opens the
     next, and the earlier is closed as "no visit" 60 days after its last visit. Signed notes get
     their episode and stay closed; drafts and questionnaires get theirs too."""

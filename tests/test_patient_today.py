@@ -112,7 +112,7 @@ def test_the_saved_confirmation_is_in_the_check_in_and_the_page_goes_there(clien
 
 
 def test_walking_prescribed_before_minutes_existed_becomes_twenty_minutes(app):
-    """Migration 0028 on data: the library's walking and its prescriptions get 20 minutes, other
+    """Migration 0030 on data: the library's walking and its prescriptions get 20 minutes, other
     exercises none; downgrading drops the column again."""
     from flask_migrate import downgrade, upgrade
 

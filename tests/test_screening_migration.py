@@ -1,4 +1,4 @@
-"""Migration 0025 moves the chart's old red-flag checkboxes into screens and back again, with
+"""Migration 0026 moves the chart's old red-flag checkboxes into screens and back again, with
 data, on this database: ticked boxes become one confirmed screen tiered by its most serious
 code; a chart with none ticked becomes no screen ("not screened", not "screened: none")."""
 

@@ -144,7 +144,7 @@ def test_claim_page_suppresses_figures_from_fewer_than_ten_patients(head_office)
     assert "66.7%" not in html and html.count("fewer than 10") >= 3
 
 
-def test_migration_0026_goes_down_and_up_again_with_ratings_and_answers(app):
+def test_migration_0029_goes_down_and_up_again_with_ratings_and_answers(app):
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
 

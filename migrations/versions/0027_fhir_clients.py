@@ -1,7 +1,7 @@
 """fhir_clients, fhir_access_tokens, fhir_client_patients: partners of the FHIR API
 
-Revision ID: 0029
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-07 23:50:38
 
 Partner systems (a referrer's EHR, an insurer) registered by an admin with their public keys,
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0029'
-down_revision = '0025'
+revision = '0027'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """text messages: consents, opted-out numbers, texts in the outbox, visits confirmed by text
 
-Revision ID: 0032
-Revises: 0027
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-07 23:59:03
 
 Texts go through the same outbox as e-mail: a channel column (existing rows are e-mails), the
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0032'
-down_revision = '0027'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

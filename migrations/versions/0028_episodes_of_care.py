@@ -1,7 +1,7 @@
 """episodes: episodes of care; every pain score (note) and questionnaire belongs to one
 
-Revision ID: 0024
-Revises: 0029
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-08 00:00:00
 
 An episode runs from the intake visit to discharge (by the practitioner, with a reason) or to its
@@ -28,8 +28,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0024'
-down_revision = '0029'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """rollout_stage_changes: who moved a rollout on, and which open milestones they overrode
 
-Revision ID: 0027
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-08 00:00:00
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0027'
+revision = '0024'
 down_revision = '0023'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """check_in_exercises: per-exercise rating and pain; stop_questions; what was done about an alert
 
-Revision ID: 0026
-Revises: 0024
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-08 00:00:00
 
 - check_in_exercises.rating (easier / same / harder or painful) and pain_during (0-10), both
@@ -13,8 +13,8 @@ Create Date: 2026-12-08 00:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0026'
-down_revision = '0024'
+revision = '0029'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

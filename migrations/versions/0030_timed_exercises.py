@@ -1,7 +1,7 @@
 """exercises, programme_exercises: minutes for timed exercises
 
-Revision ID: 0028
-Revises: 0026
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-08 00:15:00
 
 A timed exercise (brisk walking) is prescribed in minutes, not in sets of reps: "Brisk walking:
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0028'
-down_revision = '0026'
+revision = '0030'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 

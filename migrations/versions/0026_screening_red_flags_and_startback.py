@@ -1,7 +1,7 @@
 """red_flag_screens, startback_screens: tiered red-flag screens and STarT Back; charts.red_flags moves
 
-Revision ID: 0025
-Revises: 0032
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-08 00:10:00
 
 Red flags were nine checkboxes on the chart, where "none ticked" could not be told from "not
@@ -24,8 +24,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0025'
-down_revision = '0032'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
