@@ -52,6 +52,7 @@ PUBLIC = [
     "/clinics",
     "/clinics/{own_slug}",
     "/clinics/nearest?q=10001",
+    "/clinics/place-suggestions?q=Aus",
     "/clinics/opening-alerts",
     "/book/",
     "/book/service?clinic={own_slug}",

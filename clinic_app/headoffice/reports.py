@@ -62,9 +62,12 @@ def report_chart_csv(key: str):
     chart = next((chart for chart in report_charts(tables) if chart.key == key), None)
     if chart is None:
         abort(404)
+    return _csv_file(key, report, chart_csv(chart))
+
+
+def _csv_file(key: str, report: ReportRange, text: str) -> Response:
     name = f"{key}-{report.first_day.isoformat()}-to-{report.last_day.isoformat()}.csv"
-    return Response(chart_csv(chart), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _invalid_form(form: ReportForm) -> Response:
@@ -83,9 +86,7 @@ def report_csv(key: str):
     if report is None:
         return _invalid_form(form)
     table = shown_tables(build_tables(report, utcnow(), only=key), request.args.get("empty") == "1")[0]
-    name = f"{key}-{report.first_day.isoformat()}-to-{report.last_day.isoformat()}.csv"
-    return Response(table_csv(table), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return _csv_file(key, report, table_csv(table))
 
 
 def read_report_form() -> tuple[ReportForm, ReportRange | None]:
