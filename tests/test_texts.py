@@ -4,6 +4,7 @@ library; the webhooks are signed as Twilio signs them."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,7 +16,7 @@ from clinic_app.accounts.models import Role
 from clinic_app.clinics.models import Clinic
 from clinic_app.extensions import db
 from clinic_app.notifications.cli import send_due
-from clinic_app.notifications.models import Channel, OutboxMessage
+from clinic_app.notifications.models import Channel, OutboxMessage, TextReply
 from clinic_app.notifications.service import deliver_pending
 from clinic_app.patients.models import TextConsent
 from clinic_app.patients.rules import TEXT_CONSENT_WORDING
@@ -82,9 +83,14 @@ def signed_post(client, endpoint_path: str, form: dict, token: str = AUTH_TOKEN)
     return client.post(endpoint_path, data=form, headers={"X-Twilio-Signature": signature})
 
 
-def reply(client, body: str, sender: str = MOBILE_E164):
+REPLY_IDS = itertools.count(1)
+
+
+def reply(client, body: str, sender: str = MOBILE_E164, sid: str | None = None):
+    """A text from the patient, as Twilio posts it: each with a message id of its own."""
+    sid = sid or f"SM{next(REPLY_IDS):032x}"
     return signed_post(client, "/sms/incoming", {"From": sender, "To": SENDER, "Body": body,
-                                                 "MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT_SID})
+                                                 "MessageSid": sid, "AccountSid": ACCOUNT_SID})
 
 
 # -- sending ---------------------------------------------------------------------------------
@@ -222,6 +228,19 @@ def test_x_after_the_window_closes_answers_with_the_clinics_phone(app, provider,
     assert "can't be cancelled by text" in answer.text and "(212) 555-0100" in answer.text
     db.session.refresh(booking)
     assert booking.status == BookingStatus.BOOKED
+
+
+def test_every_reply_is_kept_and_a_reply_delivered_twice_acts_once(app, provider, client, clock):
+    booking = book()
+    app.config["REMINDER_HOURS_BEFORE"] = 48
+    clock["at"] = VISIT - timedelta(hours=47)
+    send_due(clock["at"])
+    first = reply(client, "X", sid="SM" + "7" * 32).text
+    again = reply(client, "X", sid="SM" + "7" * 32).text  # the same message: Twilio retried the webhook
+    assert first == again and "is cancelled" in first
+    [kept] = db.session.scalars(select(TextReply)).all()
+    assert (kept.phone, kept.body, kept.keyword, kept.booking_id) == (MOBILE_E164, "X", "cancel", booking.id)
+    assert kept.answer in first
 
 
 def test_help_and_anything_else_get_instructions(app, provider, client):

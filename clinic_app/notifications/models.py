@@ -58,3 +58,20 @@ class TextOptOut(Model):
 
     phone: Mapped[str] = mapped_column(String(16), primary_key=True)  # E.164
     opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TextReply(Model):
+    """Every text a patient sent us, kept as the outbox keeps what we sent: who (the number),
+    when, what it said and what it was taken for, the visit it acted on and what we answered.
+    The provider's message id is unique, so a webhook delivered twice acts once."""
+
+    __tablename__ = "text_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone: Mapped[str] = mapped_column(String(16))  # E.164
+    body: Mapped[str] = mapped_column(String(320))
+    keyword: Mapped[str] = mapped_column(String(10))  # stop, start, help, confirm, cancel, or ""
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    answer: Mapped[str] = mapped_column(String(320))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -69,28 +69,30 @@ def reminded_visit(phone: str, now: datetime) -> Booking | None:
     )
 
 
-def confirm_by_text(phone: str, now: datetime) -> str:
-    """C: the visit is marked confirmed (the day schedule shows it); the answer to send back."""
+def confirm_by_text(phone: str, now: datetime) -> tuple[str, int | None]:
+    """C: the visit is marked confirmed (the day schedule shows it); the answer to send back
+    and the visit's id."""
     booking = reminded_visit(phone, now)
     if booking is None:
-        return "We found no upcoming visit to confirm. Please call your clinic."
+        return "We found no upcoming visit to confirm. Please call your clinic.", None
     booking.confirmed_by_text_at = now
     db.session.flush()
-    return f"Thank you: your visit to {booking.clinic.name} {_when(booking)} is confirmed."
+    return f"Thank you: your visit to {booking.clinic.name} {_when(booking)} is confirmed.", booking.id
 
 
-def cancel_by_text(phone: str, now: datetime) -> str:
-    """X: cancelled as online, inside the same change window; else the clinic's number."""
+def cancel_by_text(phone: str, now: datetime) -> tuple[str, int | None]:
+    """X: cancelled as online, inside the same change window; else the clinic's number. The
+    answer to send back and the visit's id."""
     booking = reminded_visit(phone, now)
     if booking is None:
-        return "We found no upcoming visit to cancel. Please call your clinic."
+        return "We found no upcoming visit to cancel. Please call your clinic.", None
     clinic = booking.clinic
     try:
         cancel_booking(booking, by="patient", reason="Cancelled by text message", now=now)
     except ChangeRefused:
         return (f"Your visit to {clinic.name} {_when(booking)} can't be cancelled by text any more. "
-                f"Please call {clinic.phone or 'the clinic'}.")
-    return f"Your visit to {clinic.name} {_when(booking)} is cancelled."
+                f"Please call {clinic.phone or 'the clinic'}."), booking.id
+    return f"Your visit to {clinic.name} {_when(booking)} is cancelled.", booking.id
 
 
 def _when(booking: Booking) -> str:

@@ -6,14 +6,14 @@ own URL differs), and its parameters, by our auth token (twilio.request_validato
 from __future__ import annotations
 
 from flask import abort, current_app, request
-from sqlalchemy import update
+from sqlalchemy import select, update
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from clinic_app import clock
 from clinic_app.extensions import begin_serialised_transaction, csrf, db
 from clinic_app.notifications.links import public_url
-from clinic_app.notifications.models import Channel, OutboxMessage
+from clinic_app.notifications.models import Channel, OutboxMessage, TextReply
 from clinic_app.notifications.rules import reply_keyword
 from clinic_app.notifications.texts import accept_texts_to, refuse_texts_to
 from clinic_app.patients.rules import InvalidPhoneNumber, phone_for_texts
@@ -37,27 +37,35 @@ def incoming():
         phone = phone_for_texts(request.form.get("From", ""))
     except InvalidPhoneNumber:
         return _reply("")
-    now = clock.utcnow()
+    sid, body = request.form.get("MessageSid", ""), request.form.get("Body", "")
     begin_serialised_transaction()
-    answer = _answer(reply_keyword(request.form.get("Body", "")), phone, now)
+    seen = db.session.scalar(select(TextReply).where(TextReply.provider_message_id == sid)) if sid else None
+    if seen is not None:  # Twilio delivered this reply again: it acted once, it answers the same
+        db.session.rollback()
+        return _reply(seen.answer)
+    now, keyword = clock.utcnow(), reply_keyword(body)
+    answer, booking_id = _answer(keyword, phone, now)
+    db.session.add(TextReply(provider_message_id=sid or None, phone=phone, body=body[:320], keyword=keyword,
+                             booking_id=booking_id, answer=answer[:320], received_at=now))
     db.session.commit()
     return _reply(answer)
 
 
-def _answer(keyword: str, phone: str, now) -> str:
+def _answer(keyword: str, phone: str, now) -> tuple[str, int | None]:
+    """What the reply does, and the visit it acted on (C and X)."""
     if keyword == "stop":
         refuse_texts_to(phone, now)
-        return STOPPED_TEXT
+        return STOPPED_TEXT, None
     if keyword == "start":
         accept_texts_to(phone)
-        return STARTED_TEXT
+        return STARTED_TEXT, None
     if keyword == "help":
-        return HELP_TEXT
+        return HELP_TEXT, None
     if keyword == "confirm":
         return confirm_by_text(phone, now)
     if keyword == "cancel":
         return cancel_by_text(phone, now)
-    return UNKNOWN_TEXT
+    return UNKNOWN_TEXT, None
 
 
 @bp.post("/status")
