@@ -12,7 +12,12 @@ from clinic_app import clock
 from clinic_app.audit.models import AuditEvent
 from clinic_app.clock import utcnow
 from clinic_app.extensions import db
+from clinic_app.fhir import clinical
+from clinic_app.fhir.ids import encode_id
 from clinic_app.fhir.partners import share_patient
+from clinic_app.screening.models import StartBackScreen
+from clinic_app.screening.rules import STARTBACK_QUESTIONS
+from clinic_app.screening.startback import record_startback_by_patient
 from tests.fhir_support import (
     access_token,
     entries,
@@ -121,6 +126,41 @@ def test_questionnaire_care_plan_and_provenance_are_valid_and_linked(client, par
     provenance = entries(fhir_get(client, "/fhir/R4/Provenance", token))[0]
     assert provenance["agent"][0]["who"]["display"] == shared.practitioner.display_name
     assert provenance["target"][0]["reference"].startswith("Encounter/")
+
+
+def test_a_startback_is_a_questionnaire_response_with_its_wording_and_result(client, partner, key, shared):
+    record_startback_by_patient(shared, [1, 0, 1, 1, 1, 1, 0, 1, 4], shared.end_at + timedelta(hours=1))
+    db.session.commit()
+    token = access_token(client, partner, key, ALL_READS)
+    found = entries(fhir_get(client, f"/fhir/R4/QuestionnaireResponse?patient={patient_ref(client, token)}", token))
+    assert [r["questionnaire"].rsplit("/", 1)[1] for r in found] == \
+        ["oswestry-disability-index-2.1a", "startback-screening-tool"]
+    screen = fhir_get(client, f"/fhir/R4/QuestionnaireResponse/{found[1]['id']}", token)
+    assert screen == found[1] and screen["id"] != found[0]["id"] and "extension" not in screen
+    answers = {item["linkId"]: next(iter(item["answer"][0].values())) for item in screen["item"]}
+    assert [item["text"] for item in screen["item"][:9]] == list(STARTBACK_QUESTIONS)
+    assert [answers[f"startback-{n}"] for n in range(1, 10)] == [1, 0, 1, 1, 1, 1, 0, 1, 4]
+    assert (answers["startback-total"], answers["startback-psychosocial"], answers["startback-risk-group"]) == \
+        (7, 4, "high")
+    assert screen["author"] == screen["subject"]
+    assert [e.object_type for e in audit("fhir_read")] == ["QuestionnaireResponse"]
+    assert len(audit("fhir_search")) == 2  # the Patient search, then the QuestionnaireResponse one
+
+
+def test_a_startback_needs_the_questionnaire_scope_and_a_shared_patient(client, partner, key, treated):
+    record_startback_by_patient(treated, [0] * 9, utcnow())
+    db.session.commit()
+    stranger_token = access_token(client, partner, key, ALL_READS)
+    assert entries(fhir_get(client, "/fhir/R4/QuestionnaireResponse", stranger_token)) == []
+    share_patient(partner, treated.patient_id, "shared", utcnow())
+    db.session.commit()
+    screen = db.session.scalar(select(StartBackScreen))
+    opaque = clinical.startback_response_id(screen)
+    assert opaque in {r["id"] for r in entries(fhir_get(client, "/fhir/R4/QuestionnaireResponse", stranger_token))}
+    other_token = access_token(client, partner, key, "system/Patient.read")
+    fhir_get(client, f"/fhir/R4/QuestionnaireResponse/{opaque}", other_token, status=403)
+    for forged in (encode_id("QuestionnaireResponse", 2, screen.id), encode_id("Observation", 1, screen.id)):
+        fhir_get(client, f"/fhir/R4/QuestionnaireResponse/{forged}", stranger_token, status=404)
 
 
 def test_every_read_and_search_is_in_the_audit_trail_naming_the_partner(client, partner, key, shared):

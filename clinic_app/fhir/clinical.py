@@ -1,7 +1,8 @@
 """The resources about patients, built from their records: Patient, Appointment (a booking),
 Encounter (a visit attended), Observation (NPRS pain scores at visits and in daily check-ins;
-the ODI score), QuestionnaireResponse (an ODI's answers), CarePlan (a version of the home
-exercise programme) and Provenance (who signed a treatment note, and who co-signed it).
+the ODI score), QuestionnaireResponse (an ODI's answers; a STarT Back's answers and result),
+CarePlan (a version of the home exercise programme) and Provenance (who signed a treatment note,
+and who co-signed it).
 
 Codes: NPRS is LOINC 72514-3 (Pain severity - 0-10 verbal numeric rating [Score] - Reported);
 the ODI score is LOINC 97909-6 (Oswestry disability index score ODI), in panel 97908-8."""
@@ -26,6 +27,8 @@ from clinic_app.fhir.places import (
 from clinic_app.fhir.responses import fhir_base
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import ATTENDED, Booking, BookingStatus
+from clinic_app.screening.models import StartBackScreen
+from clinic_app.screening.rules import STARTBACK_QUESTIONS
 from clinic_app.treatments.models import OdiResponse, Programme, TreatmentNote
 
 LOINC = "http://loinc.org"
@@ -40,6 +43,8 @@ APPOINTMENT_STATUS = {BookingStatus.BOOKED: "booked", BookingStatus.ARRIVED: "ar
 ENCOUNTER_STATUS = {BookingStatus.ARRIVED: "in-progress", BookingStatus.COMPLETED: "finished"}
 # What kind of Observation an id names (the first number inside it).
 NPRS_AT_VISIT_BEFORE, NPRS_AT_VISIT_AFTER, NPRS_CHECK_IN, ODI = 1, 2, 3, 4
+# A QuestionnaireResponse id of one number is an ODI's; of two, the first says what kind.
+STARTBACK = 1
 
 
 def instant(moment: datetime) -> str:
@@ -183,6 +188,35 @@ def questionnaire_response(odi: OdiResponse, patient: Patient) -> dict:
         "author": patient_reference(patient), "item": items,
         "extension": [{"url": f"{fhir_base()}/StructureDefinition/timepoint", "valueCode": odi.timepoint}],
     }
+
+
+def startback_response_id(screen: StartBackScreen) -> str:
+    return encode_id("QuestionnaireResponse", STARTBACK, screen.id)
+
+
+def startback_response(screen: StartBackScreen, patient: Patient) -> dict:
+    """A STarT Back's nine answers in the tool's wording (items 1-8: 1 agree, 0 disagree; item 9:
+    0-4, "not at all" to "extremely"), then the total, psychosocial subscale and risk group."""
+    items = [_item(f"startback-{number}", text, {"valueInteger": answer})
+             for number, (text, answer) in enumerate(zip(STARTBACK_QUESTIONS, screen.answers, strict=True), start=1)]
+    items += [_item("startback-total", "Total score (0-9)", {"valueInteger": screen.total}),
+              _item("startback-psychosocial", "Psychosocial subscale, items 5-9 (0-5)",
+                    {"valueInteger": screen.psychosocial}),
+              _item("startback-risk-group", "Risk group (low, medium or high)", {"valueString": screen.risk_group})]
+    resource = {
+        "resourceType": "QuestionnaireResponse", "id": startback_response_id(screen),
+        "meta": {"profile": [US_CORE + "us-core-questionnaireresponse"]},
+        "questionnaire": f"{fhir_base()}/Questionnaire/startback-screening-tool",
+        "status": "completed", "subject": patient_reference(patient), "authored": instant(screen.taken_at),
+        "source": patient_reference(patient), "item": items,
+    }
+    if screen.source == "patient":
+        resource["author"] = patient_reference(patient)
+    return resource
+
+
+def _item(link_id: str, text: str, answer: dict) -> dict:
+    return {"linkId": link_id, "text": text, "answer": [answer]}
 
 
 def care_plan_id(programme: Programme) -> str:

@@ -22,6 +22,7 @@ from clinic_app.fhir.places import practitioner_reference
 from clinic_app.fhir.responses import FhirError, full_url
 from clinic_app.patients.models import Patient
 from clinic_app.scheduling.models import ATTENDED, Booking, Practitioner
+from clinic_app.screening.models import StartBackScreen
 from clinic_app.treatments.models import NoteCosignature, NoteStatus, OdiResponse, Programme, TreatmentNote
 
 READ, SEARCH, REFUSED = "fhir_read", "fhir_search", "fhir_refused"
@@ -75,6 +76,11 @@ def _odi(ids: set[int]) -> list[OdiResponse]:
                                    .order_by(OdiResponse.taken_at, OdiResponse.id)))
 
 
+def _startback(ids: set[int]) -> list[StartBackScreen]:
+    return list(db.session.scalars(select(StartBackScreen).where(StartBackScreen.patient_id.in_(ids))
+                                   .order_by(StartBackScreen.taken_at, StartBackScreen.id)))
+
+
 def load_patients(ids: set[int]) -> list[Found]:
     return [Found(p.id, clinical.patient(p)) for p in sorted(_patients(ids).values(), key=lambda p: p.id)]
 
@@ -100,8 +106,11 @@ def load_observations(ids: set[int]) -> list[Found]:
 
 
 def load_questionnaire_responses(ids: set[int]) -> list[Found]:
+    """The ODI's answers and the STarT Back's, oldest first."""
     patients = _patients(ids)
-    return [Found(o.patient_id, clinical.questionnaire_response(o, patients[o.patient_id])) for o in _odi(ids)]
+    found = [Found(o.patient_id, clinical.questionnaire_response(o, patients[o.patient_id])) for o in _odi(ids)]
+    found += [Found(s.patient_id, clinical.startback_response(s, patients[s.patient_id])) for s in _startback(ids)]
+    return sorted(found, key=lambda f: f.resource["authored"])
 
 
 def load_care_plans(ids: set[int]) -> list[Found]:
@@ -141,10 +150,23 @@ def owner_of(resource_type: str, opaque: str) -> int | None:
         kind, key = numbers
         model = {clinical.ODI: OdiResponse, clinical.NPRS_CHECK_IN: ExerciseCheckIn}.get(kind, TreatmentNote)
         return _patient_of(model, key)
-    model = {"Appointment": Booking, "Encounter": Booking, "QuestionnaireResponse": OdiResponse,
+    if resource_type == "QuestionnaireResponse":
+        return _questionnaire_owner(opaque)
+    model = {"Appointment": Booking, "Encounter": Booking,
              "CarePlan": Programme, "Provenance": TreatmentNote}[resource_type]
     key = decode_record_id(resource_type, opaque)
     return _patient_of(model, key) if key is not None else None
+
+
+def _questionnaire_owner(opaque: str) -> int | None:
+    """An ODI's id holds one number; a STarT Back's two (the kind, then the key)."""
+    key = decode_record_id("QuestionnaireResponse", opaque)
+    if key is not None:
+        return _patient_of(OdiResponse, key)
+    numbers = decode_id("QuestionnaireResponse", opaque, 2)
+    if numbers is None or numbers[0] != clinical.STARTBACK:
+        return None
+    return _patient_of(StartBackScreen, numbers[1])
 
 
 def _patient_of(model, key: int) -> int | None:
