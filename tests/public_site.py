@@ -23,6 +23,10 @@ COORDINATES = ((40.75, -73.99), (33.45, -112.07), (44.98, -93.27))
 SIGNED_IN_AREAS = ("/my/", "/practice/", "/headoffice/", "/admin/", "/account/two-factor", "/login/two-factor")
 # Routes opened only through a secret link (a manage, reset, confirmation or programme token).
 SECRET_LINK_MARK = "<token>"
+# The FHIR API: its capability statement is walked here; every one of its routes, by id and by
+# search, public or behind a partner's token, is exercised by tests/test_fhir_contract.py
+# (schemathesis over every route, no 5xx) and tests/test_fhir_public.py / test_fhir_records.py.
+FHIR_API = "/fhir/R4/"
 SERVICE = "follow-up"
 
 
@@ -38,7 +42,7 @@ def public_paths(base_url: str, searches: int = len(ZIPS)) -> list[str]:
     start = first_free_start(base_url, clinic["id"])
     pages = [
         "/", "/healthz", "/clinics", f"/clinics/{clinic['slug']}", f"/clinics/{coming[0]['slug']}",
-        "/clinics/nearest", "/clinics/opening-alerts", "/static/css/site.css",
+        "/clinics/nearest", "/clinics/opening-alerts", "/static/css/site.css", "/clinics/place-suggestions?q=Aus",
         "/book/", f"/book/?clinic={clinic['slug']}", _with("/book/service", clinic=clinic["slug"]),
         _with("/book/practitioner", **journey), _with("/book/time", **journey, practitioner="any"),
         _with("/book/details", **journey, practitioner="any", start=start),
@@ -46,6 +50,7 @@ def public_paths(base_url: str, searches: int = len(ZIPS)) -> list[str]:
         "/login", "/register", "/reset-password",
         "/api/v1/", "/api/v1/openapi.json", "/api/v1/clinics", f"/api/v1/clinics/{clinic['id']}",
         f"/api/v1/clinics/{clinic['id']}/availability?service={SERVICE}&days=7", "/api/v1/services",
+        FHIR_API + "metadata",
     ]
     return pages + list(SIGNED_IN_AREAS) + nearest_searches(searches)
 

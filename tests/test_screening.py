@@ -23,7 +23,7 @@ from clinic_app.screening.service import record_practitioner_screen
 from clinic_app.screening.startback import record_startback, risk_groups_of
 from clinic_app.treatments.library import seed_exercise_library
 from clinic_app.treatments.programmes import Dose, exercise_library, prescribe_programme
-from tests.factories import make_booking, make_user
+from tests.factories import make_booking, make_seen_visit, make_user
 
 NOTE = {"subjective": "Ache after lifting", "assessment": "Mechanical low back pain", "pain_before": "6",
         "body_region": "lumbar"}
@@ -32,7 +32,7 @@ HIGH_RISK = {f"item_{n}": v for n, v in enumerate(["1", "0", "1", "0", "1", "1",
 
 @pytest.fixture
 def visit(app):
-    return make_booking(first_name="Robin", last_name="Quinn")
+    return make_seen_visit("completed", first_name="Robin", last_name="Quinn")  # notes follow a visit that took place
 
 
 @pytest.fixture

@@ -106,6 +106,7 @@ def test_a_patients_worse_check_in_reaches_their_practitioner_as_an_alert(page: 
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert_accessible(page)
 
-    alerts.get_by_role("button", name="Acknowledge the alert for Pat Patient").click()
+    alerts.get_by_label("What did you do?").first.fill("Called Pat: pain settling, exercises paused for two days.")
+    alerts.get_by_role("button", name="Acknowledge the alert for Pat Patient").first.click()
     expect(page.get_by_text("The alert for Pat Patient is acknowledged.")).to_be_visible()
     expect(page.get_by_role("region", name="Alerts")).to_contain_text("No alerts.")

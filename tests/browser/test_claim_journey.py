@@ -46,7 +46,7 @@ def test_patient_rates_each_exercise_and_says_why_they_stopped(page: Page, site)
     page.get_by_label(f"{first}: sets done").fill("2")
     page.get_by_role("group", name=f"{first}: how did it feel?").get_by_label("Harder or painful").check()
     page.get_by_label(f"{first}: pain during it (0-10, optional)").fill("6")
-    page.get_by_label("Pain right now").fill("5")
+    page.get_by_role("group", name="Pain right now").get_by_label("5", exact=True).check()
     page.get_by_role("button", name="Save check-in").click()
     expect(page.get_by_text("check-in is saved")).to_be_visible()
 

@@ -46,7 +46,9 @@ class Keyboard:
             self.page.keyboard.press("Shift+Tab" if backwards else "Tab")
             focused = self.page.evaluate(FOCUSED)
             self.stops += 1
-            if focused["outline"] < 2:
+            # <body>: no control has focus (Tab went past the last one into the browser's own
+            # controls, or a page is still loading), so there is no outline to draw.
+            if focused["outline"] < 2 and focused["tag"] != "body":
                 self.unseen.append({**focused, "page": self.page.url})
             if _named(focused, name) and (not tag or focused["tag"] == tag):
                 return focused

@@ -74,7 +74,7 @@ def test_an_emergency_from_the_check_in_reaches_the_clinic_and_holds_the_note(pa
     page.set_viewport_size(PHONE)
     page.goto(f"{url}/my/programme/{dana['token']}")
     page.get_by_label(f"{dana['exercise']}: sets done").fill("2")
-    page.get_by_label("Pain right now").fill("7")
+    page.get_by_role("group", name="Pain right now").get_by_label("7", exact=True).check()
     page.get_by_role("group", name=re.compile("new numbness around your bottom")).get_by_label("Yes").check()
     page.get_by_role("button", name="Save check-in").click()
     expect(page.get_by_role("alert")).to_contain_text("Call 911 now")
